@@ -1,0 +1,3 @@
+module github.com/pbxalarm/pbxalarm
+
+go 1.26
