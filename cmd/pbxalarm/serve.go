@@ -1,0 +1,88 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/pbxalarm/pbxalarm/ingest"
+)
+
+// serveFlags binds the serve command's flags to an ingest.Config.
+func serveFlags(o *options, c *ingest.Config, lc *logConfig) {
+	fs := o.fs
+	fs.StringVar(&c.SyslogUDP, "syslog-udp", c.SyslogUDP, "syslog UDP address, or off")
+	fs.StringVar(&c.SyslogTCP, "syslog-tcp", c.SyslogTCP, "syslog TCP address (octet-counted or LF/NUL framing), or off")
+	fs.StringVar(&c.SyslogTLS, "syslog-tls", c.SyslogTLS, "syslog TLS address (RFC 5425), or off; \"on\" means "+ingest.DefaultTLSAddr)
+	fs.StringVar(&c.TLSCert, "tls-cert", c.TLSCert, "PEM certificate for syslog TLS")
+	fs.StringVar(&c.TLSKey, "tls-key", c.TLSKey, "PEM key for syslog TLS")
+	fs.StringVar(&c.TLSClientCA, "tls-client-ca", c.TLSClientCA, "PEM CA bundle; when set, syslog TLS clients must present a certificate it signed")
+	fs.IntVar(&c.MaxFrameSize, "max-frame-size", c.MaxFrameSize, "largest syslog frame in bytes; larger ones are counted and skipped")
+	fs.IntVar(&c.MaxConnections, "max-connections", c.MaxConnections, "concurrent connections per stream listener")
+	fs.DurationVar(&c.IdleTimeout, "idle-timeout", c.IdleTimeout, "close stream connections idle this long")
+	fs.IntVar(&c.UDPReaders, "udp-readers", c.UDPReaders, "reader goroutines per UDP socket")
+	fs.IntVar(&c.UDPReadBuffer, "udp-read-buffer", c.UDPReadBuffer, "UDP socket receive buffer (SO_RCVBUF) in bytes")
+	fs.StringVar(&c.Timezone, "timezone", c.Timezone, "time zone of syslog timestamps that carry none (IANA name)")
+	fs.StringVar(&c.NATSURL, "nats-url", c.NATSURL, "NATS server URL(s), comma-separated; empty runs an embedded NATS server")
+	fs.StringVar(&c.NATSListen, "nats-listen", c.NATSListen, "client address of the embedded NATS server")
+	fs.StringVar(&c.NATSCreds, "nats-creds", c.NATSCreds, "NATS credentials file")
+	fs.StringVar(&c.NATSNKey, "nats-nkey", c.NATSNKey, "NATS NKey seed file")
+	fs.StringVar(&c.NATSTLSCA, "nats-tls-ca", c.NATSTLSCA, "CA bundle to verify the NATS server")
+	fs.StringVar(&c.NATSTLSCert, "nats-tls-cert", c.NATSTLSCert, "client certificate for NATS")
+	fs.StringVar(&c.NATSTLSKey, "nats-tls-key", c.NATSTLSKey, "client key for NATS")
+	fs.StringVar(&c.DataDir, "data-dir", c.DataDir, "directory for the embedded JetStream store and other state")
+	fs.IntVar(&c.MaxInFlight, "max-in-flight", c.MaxInFlight, "events awaiting their JetStream acknowledgement before inputs wait")
+	fs.StringVar(&c.SubjectPrefix, "subject-prefix", c.SubjectPrefix, "first token(s) of every event subject")
+	fs.BoolVar(&c.StreamSetup, "stream-setup", c.StreamSetup, "create or update the stream at start")
+	fs.StringVar(&c.StreamName, "stream-name", c.StreamName, "JetStream stream name")
+	fs.DurationVar(&c.StreamMaxAge, "stream-max-age", c.StreamMaxAge, "how long the stream keeps events (0 = forever)")
+	fs.DurationVar(&c.StreamDuplicates, "stream-duplicates", c.StreamDuplicates, "JetStream duplicate window (de-duplication by event id)")
+	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", c.ShutdownTimeout, "how long shutdown may take to publish what is in flight")
+	o.structuredKey("systems", func(n *yaml.Node) error {
+		m := map[string]string{}
+		if err := n.Decode(&m); err != nil {
+			return fmt.Errorf("want a mapping of IP or CIDR to system name: %w", err)
+		}
+		c.Systems = m
+		return nil
+	})
+	logFlags(o, lc)
+}
+
+func loadServeConfig(args []string, stderr io.Writer) (ingest.Config, *slog.Logger, error) {
+	cfg := ingest.Defaults()
+	lc := defaultLogConfig()
+	o := newOptions("serve")
+	o.fs.SetOutput(stderr)
+	serveFlags(o, &cfg, &lc)
+	if err := o.load(args); err != nil {
+		return cfg, nil, err
+	}
+	if strings.EqualFold(cfg.SyslogTLS, "on") {
+		cfg.SyslogTLS = ingest.DefaultTLSAddr
+	}
+	log, err := lc.logger(stderr)
+	if err != nil {
+		return cfg, nil, err
+	}
+	if err := cfg.Validate(); err != nil {
+		return cfg, nil, fmt.Errorf("invalid configuration:\n%w", err)
+	}
+	return cfg, log, nil
+}
+
+func runServe(ctx context.Context, args []string, _, stderr io.Writer) error {
+	cfg, log, err := loadServeConfig(args, stderr)
+	if err != nil {
+		return err
+	}
+	svc, err := ingest.New(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	return svc.Run(ctx)
+}

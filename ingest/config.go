@@ -1,0 +1,200 @@
+package ingest
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"strings"
+	"time"
+
+	"github.com/pbxalarm/pbxalarm/events"
+)
+
+// Off is the address value that disables a listener.
+const Off = "off"
+
+// Config is everything the ingester needs. Defaults() gives a working
+// configuration; Validate checks it once at start, so the running code never
+// re-checks.
+type Config struct {
+	SyslogUDP      string        // address or "off"
+	SyslogTCP      string        // address or "off"
+	SyslogTLS      string        // address or "off"
+	TLSCert        string        // server certificate for SyslogTLS
+	TLSKey         string        // server key for SyslogTLS
+	TLSClientCA    string        // when set, syslog TLS clients must present a certificate it signed
+	MaxFrameSize   int           // bytes; larger frames are counted and skipped
+	MaxConnections int           // per stream listener
+	IdleTimeout    time.Duration // stream connections idle longer are closed
+	UDPReaders     int           // reader goroutines per UDP socket
+	UDPReadBuffer  int           // SO_RCVBUF bytes
+	Timezone       string        // for syslog and record timestamps without a zone
+
+	NATSURL     string // empty: run an embedded NATS server
+	NATSListen  string // the embedded server's client address
+	NATSCreds   string // credentials file
+	NATSNKey    string // NKey seed file
+	NATSTLSCA   string
+	NATSTLSCert string
+	NATSTLSKey  string
+	DataDir     string // embedded JetStream storage and other state
+	MaxInFlight int    // messages awaiting their PubAck before inputs block
+
+	SubjectPrefix    string
+	StreamSetup      bool // create or update the stream at start
+	StreamName       string
+	StreamMaxAge     time.Duration
+	StreamDuplicates time.Duration
+
+	// Systems maps sender addresses (IP or CIDR) to system names.
+	Systems map[string]string
+
+	ShutdownTimeout time.Duration // how long shutdown may take to publish what is in flight
+
+	// parsed by Validate
+	location *time.Location
+	systems  *SystemNames
+}
+
+// Defaults returns the configuration used when nothing is set.
+func Defaults() Config {
+	return Config{
+		SyslogUDP:        ":5514",
+		SyslogTCP:        ":5514",
+		SyslogTLS:        Off,
+		MaxFrameSize:     64 << 10,
+		MaxConnections:   4096,
+		IdleTimeout:      5 * time.Minute,
+		UDPReaders:       2,
+		UDPReadBuffer:    8 << 20,
+		Timezone:         "UTC",
+		NATSListen:       "127.0.0.1:4222",
+		DataDir:          "./pbxalarm-data",
+		MaxInFlight:      4096,
+		SubjectPrefix:    events.DefaultPrefix,
+		StreamSetup:      true,
+		StreamName:       "PBX_EVENTS",
+		StreamMaxAge:     30 * 24 * time.Hour,
+		StreamDuplicates: 2 * time.Minute,
+		ShutdownTimeout:  30 * time.Second,
+	}
+}
+
+// DefaultTLSAddr is the syslog TLS address when TLS is enabled without one.
+const DefaultTLSAddr = ":6514"
+
+// Validate checks every field and prepares the derived values. Each error
+// names the field (by its flag name) that is wrong.
+func (c *Config) Validate() error {
+	var errs []error
+	bad := func(field, f string, a ...any) {
+		errs = append(errs, fmt.Errorf("%s: %s", field, fmt.Sprintf(f, a...)))
+	}
+	for _, l := range []struct{ field, addr string }{
+		{"syslog-udp", c.SyslogUDP}, {"syslog-tcp", c.SyslogTCP}, {"syslog-tls", c.SyslogTLS},
+	} {
+		if err := checkAddr(l.addr); err != nil {
+			bad(l.field, "%v", err)
+		}
+	}
+	if c.SyslogTLS != Off {
+		if c.TLSCert == "" {
+			bad("tls-cert", "required when syslog-tls is enabled")
+		}
+		if c.TLSKey == "" {
+			bad("tls-key", "required when syslog-tls is enabled")
+		}
+	}
+	if c.MaxFrameSize < 480 || c.MaxFrameSize > 64<<20 {
+		bad("max-frame-size", "%d is outside 480 bytes .. 64 MiB", c.MaxFrameSize)
+	}
+	if c.MaxConnections < 1 {
+		bad("max-connections", "must be at least 1, got %d", c.MaxConnections)
+	}
+	if c.IdleTimeout <= 0 {
+		bad("idle-timeout", "must be positive, got %s", c.IdleTimeout)
+	}
+	if c.UDPReaders < 1 || c.UDPReaders > 256 {
+		bad("udp-readers", "must be 1..256, got %d", c.UDPReaders)
+	}
+	if c.UDPReadBuffer < 0 {
+		bad("udp-read-buffer", "must not be negative, got %d", c.UDPReadBuffer)
+	}
+	loc, err := time.LoadLocation(c.Timezone)
+	if err != nil {
+		bad("timezone", "%v", err)
+	}
+	c.location = loc
+	if c.NATSURL == "" {
+		if _, _, err := net.SplitHostPort(c.NATSListen); err != nil {
+			bad("nats-listen", "%v", err)
+		}
+		if c.DataDir == "" {
+			bad("data-dir", "required for the embedded NATS server")
+		}
+	} else {
+		for _, u := range strings.Split(c.NATSURL, ",") {
+			if strings.TrimSpace(u) == "" {
+				bad("nats-url", "empty URL in %q", c.NATSURL)
+			}
+		}
+	}
+	if (c.NATSTLSCert == "") != (c.NATSTLSKey == "") {
+		bad("nats-tls-cert", "nats-tls-cert and nats-tls-key go together")
+	}
+	if c.NATSCreds != "" && c.NATSNKey != "" {
+		bad("nats-creds", "use either nats-creds or nats-nkey, not both")
+	}
+	if c.MaxInFlight < 1 {
+		bad("max-in-flight", "must be at least 1, got %d", c.MaxInFlight)
+	}
+	if err := events.ValidatePrefix(c.SubjectPrefix); err != nil {
+		bad("subject-prefix", "%v", err)
+	}
+	if c.StreamName == "" || strings.ContainsAny(c.StreamName, ".*> \t") {
+		bad("stream-name", "%q is not a valid stream name", c.StreamName)
+	}
+	if c.StreamMaxAge < 0 {
+		bad("stream-max-age", "must not be negative")
+	}
+	if c.StreamDuplicates <= 0 {
+		bad("stream-duplicates", "must be positive, got %s", c.StreamDuplicates)
+	}
+	if c.ShutdownTimeout <= 0 {
+		bad("shutdown-timeout", "must be positive, got %s", c.ShutdownTimeout)
+	}
+	names, err := NewSystemNames(c.Systems)
+	if err != nil {
+		bad("systems", "%v", err)
+	}
+	c.systems = names
+	return errors.Join(errs...)
+}
+
+// Location is the validated Timezone.
+func (c *Config) Location() *time.Location {
+	if c.location == nil {
+		return time.UTC
+	}
+	return c.location
+}
+
+func checkAddr(addr string) error {
+	if addr == Off {
+		return nil
+	}
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("%q is not host:port or %q: %w", addr, Off, err)
+	}
+	if host != "" {
+		if _, err := netip.ParseAddr(host); err != nil && host != "localhost" {
+			return fmt.Errorf("%q: host must be an IP address or empty", addr)
+		}
+	}
+	if _, err := net.LookupPort("udp", port); err != nil {
+		return fmt.Errorf("%q: bad port: %w", addr, err)
+	}
+	return nil
+}

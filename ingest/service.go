@@ -1,0 +1,278 @@
+package ingest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/pbxalarm/pbxalarm/ingest/publish"
+	"github.com/pbxalarm/pbxalarm/ingest/syslog"
+)
+
+// Service is a running ingester: its inputs are bound and its NATS side is
+// set up by New; Run serves until its context ends.
+type Service struct {
+	cfg Config
+	log *slog.Logger
+
+	embedded *publish.Embedded
+	nc       *nats.Conn
+	js       jetstream.JetStream
+	pub      *publish.Publisher
+	pipeline *Pipeline
+
+	// publishCtx outlives the inputs: what they have read is still
+	// published after they stop, until the shutdown deadline.
+	publishCtx    context.Context
+	cancelPublish context.CancelFunc
+
+	syslogStats *syslog.Stats
+	inputs      []input
+}
+
+// input is one bound listener.
+type input interface {
+	Addr() net.Addr
+	Serve(ctx context.Context) error
+}
+
+// Addrs are the addresses the service actually listens on.
+type Addrs struct {
+	SyslogUDP, SyslogTCP, SyslogTLS net.Addr // nil when off
+	NATS                            string   // client URL of the NATS in use
+}
+
+// New validates cfg, starts the embedded NATS server (when cfg.NATSURL is
+// empty), connects to NATS and binds every input. A NATS that is not up yet
+// is not an error: the connection is made when it comes up.
+func New(ctx context.Context, cfg Config, log *slog.Logger) (_ *Service, err error) {
+	if log == nil {
+		log = slog.Default()
+	}
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("ingest: invalid configuration: %w", err)
+	}
+	s := &Service{cfg: cfg, log: log, syslogStats: &syslog.Stats{}}
+	defer func() {
+		if err != nil {
+			s.closeNATS()
+		}
+	}()
+	url := cfg.NATSURL
+	if url == "" {
+		host, portText, _ := net.SplitHostPort(cfg.NATSListen)
+		port, perr := strconv.Atoi(portText)
+		if perr != nil {
+			return nil, fmt.Errorf("ingest: nats-listen %q: %w", cfg.NATSListen, perr)
+		}
+		if port == 0 {
+			port = -1 // nats-server's "any free port"
+		}
+		s.embedded, err = publish.StartEmbedded(ctx, publish.EmbeddedConfig{
+			Host: host, Port: port, StoreDir: filepath.Join(cfg.DataDir, "jetstream"),
+		}, log)
+		if err != nil {
+			return nil, fmt.Errorf("ingest: embedded NATS: %w", err)
+		}
+		url = s.embedded.ClientURL()
+	}
+	s.nc, err = publish.Connect(publish.ConnConfig{
+		URLs: url, Name: "pbxalarm", CredsFile: cfg.NATSCreds, NKeyFile: cfg.NATSNKey,
+		TLSCA: cfg.NATSTLSCA, TLSCert: cfg.NATSTLSCert, TLSKey: cfg.NATSTLSKey,
+	}, log)
+	if err != nil {
+		return nil, fmt.Errorf("ingest: connect to NATS: %w", err)
+	}
+	s.js, err = jetstream.New(s.nc)
+	if err != nil {
+		return nil, fmt.Errorf("ingest: jetstream: %w", err)
+	}
+	s.pub = publish.NewPublisher(s.js, publish.WithMaxInFlight(cfg.MaxInFlight), publish.WithLogger(log))
+	s.publishCtx, s.cancelPublish = context.WithCancel(context.WithoutCancel(ctx))
+	s.pipeline = NewPipeline(cfg.SubjectPrefix, cfg.systems, cfg.Location(), s.pub, log)
+	if err := s.bindInputs(); err != nil {
+		s.cancelPublish()
+		return nil, err
+	}
+	return s, nil
+}
+
+func (s *Service) bindInputs() error {
+	cfg := s.cfg
+	parser := syslog.NewParser(syslog.WithLocation(cfg.Location()))
+	common := []syslog.Option{
+		syslog.WithLogger(s.log), syslog.WithStats(s.syslogStats), syslog.WithParser(parser),
+		syslog.WithMaxFrameSize(cfg.MaxFrameSize),
+	}
+	stream := append(common[:len(common):len(common)],
+		syslog.WithMaxConnections(cfg.MaxConnections), syslog.WithIdleTimeout(cfg.IdleTimeout))
+	h := syslogHandler{s}
+	var errs []error
+	if cfg.SyslogUDP != Off {
+		l, err := syslog.ListenUDP(cfg.SyslogUDP, h, append(common,
+			syslog.WithReaders(cfg.UDPReaders), syslog.WithReadBuffer(cfg.UDPReadBuffer))...)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("syslog-udp: %w", err))
+		} else {
+			s.inputs = append(s.inputs, l)
+		}
+	}
+	if cfg.SyslogTCP != Off {
+		l, err := syslog.ListenTCP(cfg.SyslogTCP, h, stream...)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("syslog-tcp: %w", err))
+		} else {
+			s.inputs = append(s.inputs, l)
+		}
+	}
+	if cfg.SyslogTLS != Off {
+		tlsCfg, err := syslog.ServerTLSConfig(cfg.TLSCert, cfg.TLSKey, cfg.TLSClientCA)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("syslog-tls: %w", err))
+		} else if l, err := syslog.ListenTLS(cfg.SyslogTLS, tlsCfg, h, stream...); err != nil {
+			errs = append(errs, fmt.Errorf("syslog-tls: %w", err))
+		} else {
+			s.inputs = append(s.inputs, l)
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		for _, in := range s.inputs {
+			if c, ok := in.(interface{ Close() error }); ok {
+				c.Close()
+			}
+		}
+		return fmt.Errorf("ingest: bind: %w", err)
+	}
+	return nil
+}
+
+// syslogHandler publishes with the service's publish context rather than
+// the listener's, which ends as soon as shutdown starts.
+type syslogHandler struct{ s *Service }
+
+func (h syslogHandler) HandleSyslog(_ context.Context, m *syslog.Message) error {
+	return h.s.pipeline.HandleSyslog(h.s.publishCtx, m)
+}
+
+// Addrs returns where the service listens.
+func (s *Service) Addrs() Addrs {
+	var a Addrs
+	for _, in := range s.inputs {
+		switch l := in.(type) {
+		case *syslog.UDPListener:
+			a.SyslogUDP = l.Addr()
+		case *syslog.StreamListener:
+			if l.TLS() {
+				a.SyslogTLS = l.Addr()
+			} else {
+				a.SyslogTCP = l.Addr()
+			}
+		}
+	}
+	if s.embedded != nil {
+		a.NATS = s.embedded.ClientURL()
+	} else {
+		a.NATS = s.nc.ConnectedUrlRedacted()
+	}
+	return a
+}
+
+// Pipeline returns the service's pipeline (for its counters).
+func (s *Service) Pipeline() *Pipeline { return s.pipeline }
+
+// SyslogStats returns the syslog inputs' counters.
+func (s *Service) SyslogStats() *syslog.Stats { return s.syslogStats }
+
+// Run serves until ctx ends, then shuts down: the inputs stop accepting,
+// everything already read is published and acknowledged (bounded by
+// ShutdownTimeout), and NATS is closed.
+func (s *Service) Run(ctx context.Context) error {
+	inputCtx, stopInputs := context.WithCancel(ctx)
+	defer stopInputs()
+	var wg sync.WaitGroup
+	errc := make(chan error, len(s.inputs)+1)
+	for _, in := range s.inputs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := in.Serve(inputCtx); err != nil && !errors.Is(err, context.Canceled) {
+				errc <- fmt.Errorf("ingest: input %s: %w", in.Addr(), err)
+				stopInputs() // one input failing stops the daemon: a half-working collector hides loss
+			}
+		}()
+	}
+	if s.cfg.StreamSetup {
+		wg.Add(1)
+		go func() { defer wg.Done(); s.ensureStream(inputCtx) }()
+	}
+	a := s.Addrs()
+	s.log.Info("pbxalarm serving", "syslog_udp", a.SyslogUDP, "syslog_tcp", a.SyslogTCP,
+		"syslog_tls", a.SyslogTLS, "nats", a.NATS, "embedded_nats", s.embedded != nil,
+		"subjects", s.cfg.SubjectPrefix+".>", "stream", s.cfg.StreamName)
+	<-inputCtx.Done()
+	s.log.Info("shutting down: inputs stopping, publishing what is in flight", "timeout", s.cfg.ShutdownTimeout)
+	wg.Wait()
+
+	closeCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.cfg.ShutdownTimeout)
+	defer cancel()
+	stopPublishing := context.AfterFunc(closeCtx, s.cancelPublish)
+	defer stopPublishing()
+	var errs []error
+	close(errc)
+	for err := range errc {
+		errs = append(errs, err)
+	}
+	if err := s.pub.Close(closeCtx); err != nil {
+		errs = append(errs, fmt.Errorf("ingest: shutdown: %w", err))
+	}
+	s.cancelPublish()
+	s.closeNATS()
+	st := s.pipeline.Stats()
+	s.log.Info("pbxalarm stopped", "received", st.Received.Load(), "published", st.Published.Load(),
+		"recognised", st.Recognised.Load())
+	return errors.Join(errs...)
+}
+
+// ensureStream creates or updates the stream, retrying until NATS answers:
+// the daemon starts before NATS does, and publishes wait for the stream.
+func (s *Service) ensureStream(ctx context.Context) {
+	cfg := publish.StreamConfig{
+		Name: s.cfg.StreamName, Subjects: []string{s.cfg.SubjectPrefix + ".>"},
+		Duplicates: s.cfg.StreamDuplicates, MaxAge: s.cfg.StreamMaxAge,
+	}
+	delay := 100 * time.Millisecond
+	for {
+		attempt, cancel := context.WithTimeout(ctx, 5*time.Second)
+		_, err := publish.EnsureStream(attempt, s.js, cfg)
+		cancel()
+		if err == nil {
+			s.log.Info("stream ready", "stream", cfg.Name, "subjects", cfg.Subjects)
+			return
+		}
+		s.log.Warn("stream setup failed; retrying", "stream", cfg.Name, "err", err, "retry_in", delay)
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(delay):
+		}
+		delay = min(delay*2, 10*time.Second)
+	}
+}
+
+func (s *Service) closeNATS() {
+	if s.nc != nil {
+		s.nc.Close()
+	}
+	if s.embedded != nil {
+		s.embedded.Shutdown()
+	}
+}
