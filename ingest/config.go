@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"net"
@@ -9,6 +10,7 @@ import (
 	"time"
 
 	"github.com/pbxalarm/pbxalarm/events"
+	"github.com/pbxalarm/pbxalarm/ingest/snmp"
 )
 
 // Off is the address value that disables a listener.
@@ -47,14 +49,30 @@ type Config struct {
 	StreamMaxAge     time.Duration
 	StreamDuplicates time.Duration
 
+	SNMPUDP           string        // SNMP notification address or "off"
+	SNMPCommunities   []string      // v1/v2c allow-list: "community" or "community@CIDR[,CIDR...]"
+	SNMPUsers         []snmp.User   // v3 users
+	SNMPEngineID      string        // hex; empty: generated and kept in DataDir
+	SNMPReadPort      int           // port of the PBX's agent for read-back
+	SNMPReadCommunity string        // read-back community; empty and no SNMPReadUser: no read-back
+	SNMPReadUser      *snmp.User    // read-back v3 user
+	SNMPReadTimeout   time.Duration // read-back deadline per trap
+
 	// Systems maps sender addresses (IP or CIDR) to system names.
 	Systems map[string]string
 
 	ShutdownTimeout time.Duration // how long shutdown may take to publish what is in flight
 
 	// parsed by Validate
-	location *time.Location
-	systems  *SystemNames
+	location    *time.Location
+	systems     *SystemNames
+	communities []communityRule
+	engineID    []byte
+}
+
+type communityRule struct {
+	value    string
+	networks []netip.Prefix
 }
 
 // Defaults returns the configuration used when nothing is set.
@@ -78,6 +96,9 @@ func Defaults() Config {
 		StreamMaxAge:     30 * 24 * time.Hour,
 		StreamDuplicates: 2 * time.Minute,
 		ShutdownTimeout:  30 * time.Second,
+		SNMPUDP:          ":9162",
+		SNMPReadPort:     161,
+		SNMPReadTimeout:  2 * time.Second,
 	}
 }
 
@@ -93,6 +114,7 @@ func (c *Config) Validate() error {
 	}
 	for _, l := range []struct{ field, addr string }{
 		{"syslog-udp", c.SyslogUDP}, {"syslog-tcp", c.SyslogTCP}, {"syslog-tls", c.SyslogTLS},
+		{"snmp-udp", c.SNMPUDP},
 	} {
 		if err := checkAddr(l.addr); err != nil {
 			bad(l.field, "%v", err)
@@ -164,6 +186,41 @@ func (c *Config) Validate() error {
 	if c.ShutdownTimeout <= 0 {
 		bad("shutdown-timeout", "must be positive, got %s", c.ShutdownTimeout)
 	}
+	c.communities = nil
+	for _, spec := range c.SNMPCommunities {
+		rule, err := parseCommunity(spec)
+		if err != nil {
+			bad("snmp-community", "%v", err)
+			continue
+		}
+		c.communities = append(c.communities, rule)
+	}
+	for i := range c.SNMPUsers {
+		if err := c.SNMPUsers[i].Normalize(); err != nil {
+			bad("snmp-user", "user %d (%s): %v", i+1, c.SNMPUsers[i].Name, err)
+		}
+	}
+	if c.SNMPEngineID != "" {
+		id, err := hex.DecodeString(strings.TrimPrefix(strings.ToLower(c.SNMPEngineID), "0x"))
+		if err != nil || len(id) < 5 || len(id) > 32 {
+			bad("snmp-engine-id", "want 5 to 32 octets in hex, got %q", c.SNMPEngineID)
+		}
+		c.engineID = id
+	}
+	if c.SNMPReadPort < 1 || c.SNMPReadPort > 65535 {
+		bad("snmp-read-port", "%d is not a port", c.SNMPReadPort)
+	}
+	if c.SNMPReadUser != nil {
+		if err := c.SNMPReadUser.Normalize(); err != nil {
+			bad("snmp-read-user", "%v", err)
+		}
+		if c.SNMPReadCommunity != "" {
+			bad("snmp-read-community", "use either snmp-read-community or snmp-read-user, not both")
+		}
+	}
+	if c.SNMPReadTimeout <= 0 {
+		bad("snmp-read-timeout", "must be positive, got %s", c.SNMPReadTimeout)
+	}
 	names, err := NewSystemNames(c.Systems)
 	if err != nil {
 		bad("systems", "%v", err)
@@ -178,6 +235,31 @@ func (c *Config) Location() *time.Location {
 		return time.UTC
 	}
 	return c.location
+}
+
+// parseCommunity reads "community" or "community@CIDR[,CIDR...]". The last
+// '@' starts the networks only when what follows parses as networks, so a
+// community may itself hold '@'.
+func parseCommunity(spec string) (communityRule, error) {
+	if spec == "" {
+		return communityRule{}, fmt.Errorf("empty community")
+	}
+	if i := strings.LastIndexByte(spec, '@'); i > 0 {
+		var nets []netip.Prefix
+		ok := true
+		for _, n := range strings.Split(spec[i+1:], ",") {
+			p, err := netip.ParsePrefix(strings.TrimSpace(n))
+			if err != nil {
+				ok = false
+				break
+			}
+			nets = append(nets, p.Masked())
+		}
+		if ok {
+			return communityRule{value: spec[:i], networks: nets}, nil
+		}
+	}
+	return communityRule{value: spec}, nil
 }
 
 func checkAddr(addr string) error {

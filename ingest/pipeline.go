@@ -9,6 +9,7 @@ import (
 
 	"github.com/pbxalarm/pbxalarm/events"
 	"github.com/pbxalarm/pbxalarm/ingest/mivb"
+	"github.com/pbxalarm/pbxalarm/ingest/snmp"
 	"github.com/pbxalarm/pbxalarm/ingest/syslog"
 )
 
@@ -70,6 +71,40 @@ func (p *Pipeline) HandleSyslog(ctx context.Context, m *syslog.Message) error {
 		at = *hdr.Timestamp
 	}
 	return p.publish(ctx, d, m.Peer.Addr().Unmap().String(), m.Raw, at, nil)
+}
+
+// HandleNotification normalises one SNMP notification and publishes it.
+// ack is called once JetStream has stored the event (or with the error that
+// stopped it), so an inform is answered only then.
+func (p *Pipeline) HandleNotification(ctx context.Context, n *snmp.Notification, ack func(error)) error {
+	p.counts.Received.Add(1)
+	r := mivb.RecogniseTrap(n.Trap())
+	info := n.SNMP
+	given := n.SysName
+	if given == "" {
+		given = info.AgentAddress
+	}
+	d := events.Data{
+		System:     p.names.Name(n.Peer.Addr(), given),
+		Transport:  events.TransportSNMP,
+		Peer:       n.Peer.String(),
+		ReceivedAt: n.ReceivedAt,
+		SNMP:       &info,
+	}
+	applyResult(&d, r, describeNotification(&info))
+	return p.publish(ctx, d, n.Peer.Addr().Unmap().String(), n.Identity, time.Time{}, ack)
+}
+
+// describeNotification is the message of a notification nobody recognised.
+func describeNotification(s *events.SNMP) string {
+	oid := s.TrapOID
+	if oid == "" && s.Enterprise != "" {
+		oid = s.Enterprise
+		if s.GenericTrap != nil && s.SpecificTrap != nil {
+			oid = fmt.Sprintf("%s generic %d specific %d", s.Enterprise, *s.GenericTrap, *s.SpecificTrap)
+		}
+	}
+	return fmt.Sprintf("SNMPv%s %s %s with %d varbinds", s.Version, s.PDU, oid, len(s.Varbinds))
 }
 
 // applyResult copies what the recogniser said into the event data.

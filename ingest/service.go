@@ -15,6 +15,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/pbxalarm/pbxalarm/ingest/publish"
+	"github.com/pbxalarm/pbxalarm/ingest/snmp"
 	"github.com/pbxalarm/pbxalarm/ingest/syslog"
 )
 
@@ -36,7 +37,9 @@ type Service struct {
 	cancelPublish context.CancelFunc
 
 	syslogStats *syslog.Stats
+	snmpStats   *snmp.Stats
 	inputs      []input
+	addrs       Addrs
 }
 
 // input is one bound listener.
@@ -48,6 +51,7 @@ type input interface {
 // Addrs are the addresses the service actually listens on.
 type Addrs struct {
 	SyslogUDP, SyslogTCP, SyslogTLS net.Addr // nil when off
+	SNMP                            net.Addr // nil when off
 	NATS                            string   // client URL of the NATS in use
 }
 
@@ -61,7 +65,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (_ *Service, err err
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("ingest: invalid configuration: %w", err)
 	}
-	s := &Service{cfg: cfg, log: log, syslogStats: &syslog.Stats{}}
+	s := &Service{cfg: cfg, log: log, syslogStats: &syslog.Stats{}, snmpStats: &snmp.Stats{}}
 	defer func() {
 		if err != nil {
 			s.closeNATS()
@@ -123,7 +127,7 @@ func (s *Service) bindInputs() error {
 		if err != nil {
 			errs = append(errs, fmt.Errorf("syslog-udp: %w", err))
 		} else {
-			s.inputs = append(s.inputs, l)
+			s.inputs, s.addrs.SyslogUDP = append(s.inputs, l), l.Addr()
 		}
 	}
 	if cfg.SyslogTCP != Off {
@@ -131,7 +135,7 @@ func (s *Service) bindInputs() error {
 		if err != nil {
 			errs = append(errs, fmt.Errorf("syslog-tcp: %w", err))
 		} else {
-			s.inputs = append(s.inputs, l)
+			s.inputs, s.addrs.SyslogTCP = append(s.inputs, l), l.Addr()
 		}
 	}
 	if cfg.SyslogTLS != Off {
@@ -141,7 +145,14 @@ func (s *Service) bindInputs() error {
 		} else if l, err := syslog.ListenTLS(cfg.SyslogTLS, tlsCfg, h, stream...); err != nil {
 			errs = append(errs, fmt.Errorf("syslog-tls: %w", err))
 		} else {
-			s.inputs = append(s.inputs, l)
+			s.inputs, s.addrs.SyslogTLS = append(s.inputs, l), l.Addr()
+		}
+	}
+	if cfg.SNMPUDP != Off {
+		if l, err := s.listenSNMP(); err != nil {
+			errs = append(errs, fmt.Errorf("snmp-udp: %w", err))
+		} else {
+			s.inputs, s.addrs.SNMP = append(s.inputs, l), l.Addr()
 		}
 	}
 	if err := errors.Join(errs...); err != nil {
@@ -155,6 +166,46 @@ func (s *Service) bindInputs() error {
 	return nil
 }
 
+func (s *Service) listenSNMP() (*snmp.Receiver, error) {
+	cfg := s.cfg
+	opts := []snmp.Option{
+		snmp.WithLogger(s.log), snmp.WithStats(s.snmpStats), snmp.WithDataDir(cfg.DataDir),
+		snmp.WithReaders(cfg.UDPReaders), snmp.WithReadBuffer(cfg.UDPReadBuffer),
+		snmp.WithEnrichTimeout(cfg.SNMPReadTimeout),
+	}
+	for _, c := range cfg.communities {
+		opts = append(opts, snmp.WithCommunity(c.value, c.networks...))
+	}
+	for _, u := range cfg.SNMPUsers {
+		opts = append(opts, snmp.WithUser(u))
+	}
+	if cfg.engineID != nil {
+		opts = append(opts, snmp.WithEngineID(cfg.engineID))
+	}
+	var readOpts []snmp.ReadBackOption
+	switch {
+	case cfg.SNMPReadUser != nil:
+		readOpts = append(readOpts, snmp.ReadBackUser(*cfg.SNMPReadUser))
+	case cfg.SNMPReadCommunity != "":
+		readOpts = append(readOpts, snmp.ReadBackCommunity(cfg.SNMPReadCommunity))
+	}
+	if readOpts != nil {
+		rb, err := snmp.NewReadBack(append(readOpts, snmp.ReadBackPort(uint16(cfg.SNMPReadPort)))...)
+		if err != nil {
+			return nil, err
+		}
+		opts = append(opts, snmp.WithEnricher(rb))
+	}
+	return snmp.Listen(cfg.SNMPUDP, snmpHandler{s}, opts...)
+}
+
+// snmpHandler, like syslogHandler, publishes on the service's context.
+type snmpHandler struct{ s *Service }
+
+func (h snmpHandler) HandleNotification(_ context.Context, n *snmp.Notification, ack func(error)) error {
+	return h.s.pipeline.HandleNotification(h.s.publishCtx, n, ack)
+}
+
 // syslogHandler publishes with the service's publish context rather than
 // the listener's, which ends as soon as shutdown starts.
 type syslogHandler struct{ s *Service }
@@ -165,29 +216,20 @@ func (h syslogHandler) HandleSyslog(_ context.Context, m *syslog.Message) error 
 
 // Addrs returns where the service listens.
 func (s *Service) Addrs() Addrs {
-	var a Addrs
-	for _, in := range s.inputs {
-		switch l := in.(type) {
-		case *syslog.UDPListener:
-			a.SyslogUDP = l.Addr()
-		case *syslog.StreamListener:
-			if l.TLS() {
-				a.SyslogTLS = l.Addr()
-			} else {
-				a.SyslogTCP = l.Addr()
-			}
-		}
-	}
+	a := s.addrs
 	if s.embedded != nil {
 		a.NATS = s.embedded.ClientURL()
 	} else {
-		a.NATS = s.nc.ConnectedUrlRedacted()
+		a.NATS = s.cfg.NATSURL
 	}
 	return a
 }
 
 // Pipeline returns the service's pipeline (for its counters).
 func (s *Service) Pipeline() *Pipeline { return s.pipeline }
+
+// SNMPStats returns the SNMP receiver's counters.
+func (s *Service) SNMPStats() *snmp.Stats { return s.snmpStats }
 
 // SyslogStats returns the syslog inputs' counters.
 func (s *Service) SyslogStats() *syslog.Stats { return s.syslogStats }
@@ -216,7 +258,7 @@ func (s *Service) Run(ctx context.Context) error {
 	}
 	a := s.Addrs()
 	s.log.Info("pbxalarm serving", "syslog_udp", a.SyslogUDP, "syslog_tcp", a.SyslogTCP,
-		"syslog_tls", a.SyslogTLS, "nats", a.NATS, "embedded_nats", s.embedded != nil,
+		"syslog_tls", a.SyslogTLS, "snmp", a.SNMP, "nats", a.NATS, "embedded_nats", s.embedded != nil,
 		"subjects", s.cfg.SubjectPrefix+".>", "stream", s.cfg.StreamName)
 	<-inputCtx.Done()
 	s.log.Info("shutting down: inputs stopping, publishing what is in flight", "timeout", s.cfg.ShutdownTimeout)

@@ -10,6 +10,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/pbxalarm/pbxalarm/ingest"
+	"github.com/pbxalarm/pbxalarm/ingest/snmp"
 )
 
 // serveFlags binds the serve command's flags to an ingest.Config.
@@ -42,6 +43,49 @@ func serveFlags(o *options, c *ingest.Config, lc *logConfig) {
 	fs.DurationVar(&c.StreamMaxAge, "stream-max-age", c.StreamMaxAge, "how long the stream keeps events (0 = forever)")
 	fs.DurationVar(&c.StreamDuplicates, "stream-duplicates", c.StreamDuplicates, "JetStream duplicate window (de-duplication by event id)")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", c.ShutdownTimeout, "how long shutdown may take to publish what is in flight")
+	fs.StringVar(&c.SNMPUDP, "snmp-udp", c.SNMPUDP, "SNMP trap and inform address, or off")
+	o.listVar(&c.SNMPCommunities, "snmp-community", "v1/v2c community to accept, optionally only from networks: COMMUNITY[@CIDR,CIDR...]")
+	fs.Func("snmp-user", "SNMPv3 user NAME:AUTH:AUTHPASS:PRIV:PRIVPASS@ENGINE (AUTH/PRIV may be none; ENGINE hex or any) (repeatable)", func(v string) error {
+		u, err := snmp.ParseUser(v)
+		if err != nil {
+			return err
+		}
+		c.SNMPUsers = append(c.SNMPUsers, u)
+		return nil
+	})
+	fs.StringVar(&c.SNMPEngineID, "snmp-engine-id", c.SNMPEngineID, "pbxalarm's own SNMPv3 engine ID in hex (for v3 informs); empty: generated and kept in data-dir")
+	fs.IntVar(&c.SNMPReadPort, "snmp-read-port", c.SNMPReadPort, "port of the PBX's SNMP agent, read back after an alarm trap")
+	fs.StringVar(&c.SNMPReadCommunity, "snmp-read-community", c.SNMPReadCommunity, "community for reading the PBX's alarm category table back (empty: no read-back unless snmp-read-user)")
+	fs.Func("snmp-read-user", "SNMPv3 user for the read-back, same syntax as --snmp-user", func(v string) error {
+		u, err := snmp.ParseUser(v)
+		if err != nil {
+			return err
+		}
+		c.SNMPReadUser = &u
+		return nil
+	})
+	fs.DurationVar(&c.SNMPReadTimeout, "snmp-read-timeout", c.SNMPReadTimeout, "deadline of one read-back")
+	o.structuredKey("snmp-users", func(n *yaml.Node) error {
+		var users []snmp.User
+		if err := n.Decode(&users); err != nil {
+			return fmt.Errorf("want a list of {name, auth, auth_pass, priv, priv_pass, engine_id}: %w", err)
+		}
+		c.SNMPUsers = append(c.SNMPUsers, users...)
+		return nil
+	})
+	o.structuredKey("snmp-read-user", func(n *yaml.Node) error {
+		if n.Kind == yaml.ScalarNode {
+			u, err := snmp.ParseUser(n.Value)
+			c.SNMPReadUser = &u
+			return err
+		}
+		var u snmp.User
+		if err := n.Decode(&u); err != nil {
+			return fmt.Errorf("want {name, auth, auth_pass, priv, priv_pass}: %w", err)
+		}
+		c.SNMPReadUser = &u
+		return nil
+	})
 	o.structuredKey("systems", func(n *yaml.Node) error {
 		m := map[string]string{}
 		if err := n.Decode(&m); err != nil {

@@ -1,0 +1,101 @@
+package main
+
+import (
+	"io"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func writeConfig(t *testing.T, text string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "pbxalarm.yaml")
+	require.NoError(t, os.WriteFile(p, []byte(text), 0o600))
+	return p
+}
+
+// Flag beats environment beats file beats default.
+func TestServeConfig_Precedence(t *testing.T) {
+	file := writeConfig(t, `
+syslog-udp: "127.0.0.1:1001"
+syslog-tcp: "127.0.0.1:1002"
+subject-prefix: fromfile
+idle-timeout: 90s
+systems:
+  10.1.2.3: MIVB-HQ
+  10.2.0.0/16: branch
+snmp-community: [public, "ops@10.0.0.0/8"]
+snmp-users:
+  - {name: ops, auth: SHA, auth_pass: authpass123, priv: AES, priv_pass: privpass123, engine_id: any}
+`)
+	t.Setenv("PBXALARM_SYSLOG_TCP", "127.0.0.1:2002")
+	t.Setenv("PBXALARM_SUBJECT_PREFIX", "fromenv")
+	cfg, _, err := loadServeConfig([]string{"--config", file, "--subject-prefix", "fromflag"}, io.Discard)
+	require.NoError(t, err)
+	assert.Equal(t, "127.0.0.1:1001", cfg.SyslogUDP, "file beats default")
+	assert.Equal(t, "127.0.0.1:2002", cfg.SyslogTCP, "env beats file")
+	assert.Equal(t, "fromflag", cfg.SubjectPrefix, "flag beats env")
+	assert.Equal(t, 90*time.Second, cfg.IdleTimeout)
+	assert.Equal(t, map[string]string{"10.1.2.3": "MIVB-HQ", "10.2.0.0/16": "branch"}, cfg.Systems)
+	assert.Equal(t, []string{"public", "ops@10.0.0.0/8"}, cfg.SNMPCommunities)
+	require.Len(t, cfg.SNMPUsers, 1)
+	assert.Equal(t, "ops", cfg.SNMPUsers[0].Name)
+	assert.Equal(t, "off", cfg.SyslogTLS, "default kept")
+}
+
+func TestServeConfig_ConfigFileFromEnvironment(t *testing.T) {
+	t.Setenv("PBXALARM_CONFIG", writeConfig(t, "subject-prefix: viaenvfile\n"))
+	cfg, _, err := loadServeConfig(nil, io.Discard)
+	require.NoError(t, err)
+	assert.Equal(t, "viaenvfile", cfg.SubjectPrefix)
+}
+
+func TestServeConfig_RepeatableFlagFromEnvironment(t *testing.T) {
+	t.Setenv("PBXALARM_SNMP_COMMUNITY", "public, private")
+	cfg, _, err := loadServeConfig(nil, io.Discard)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"public", "private"}, cfg.SNMPCommunities)
+}
+
+// Every error names the field at fault.
+func TestServeConfig_ErrorsNameTheField(t *testing.T) {
+	for _, tc := range []struct {
+		name, file string
+		args       []string
+		want       string
+	}{
+		{"unknown yaml key", "syslog-udpp: :1\n", nil, "syslog-udpp: unknown field"},
+		{"bad address", "", []string{"--syslog-udp", "nonsense"}, "syslog-udp:"},
+		{"tls without cert", "", []string{"--syslog-tls", "on"}, "tls-cert: required"},
+		{"bad prefix", "", []string{"--subject-prefix", "pbx.>"}, "subject-prefix:"},
+		{"bad system cidr", "systems:\n  10.0.0.0/99: x\n", nil, "systems:"},
+		{"bad timezone", "timezone: Mars/Olympus\n", nil, "timezone:"},
+		{"bad duration in file", "idle-timeout: soon\n", nil, "idle-timeout"},
+		{"list for scalar", "subject-prefix: [a, b]\n", nil, "subject-prefix: takes one value"},
+		{"bad snmp user", "", []string{"--snmp-user", "ops:SHA:short:none:@any"}, "snmp-user"},
+		{"bad engine id", "", []string{"--snmp-engine-id", "zz"}, "snmp-engine-id:"},
+		{"bad frame size", "", []string{"--max-frame-size", "10"}, "max-frame-size:"},
+		{"bad log level", "", []string{"--log-level", "chatty"}, "log-level:"},
+		{"stray argument", "", []string{"extra"}, "unexpected arguments"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			args := tc.args
+			if tc.file != "" {
+				args = append([]string{"--config", writeConfig(t, tc.file)}, args...)
+			}
+			_, _, err := loadServeConfig(args, io.Discard)
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), tc.want)
+		})
+	}
+}
+
+func TestServeConfig_TLSOnMeansDefaultPort(t *testing.T) {
+	cfg, _, err := loadServeConfig([]string{"--syslog-tls", "on", "--tls-cert", "c.pem", "--tls-key", "k.pem"}, io.Discard)
+	require.NoError(t, err)
+	assert.Equal(t, ":6514", cfg.SyslogTLS)
+}
