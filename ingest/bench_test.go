@@ -1,0 +1,190 @@
+package ingest
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/netip"
+	"os"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/pbxalarm/pbxalarm/ingest/syslog"
+)
+
+type nopPublisher struct{}
+
+func (nopPublisher) Publish(_ context.Context, _, _ string, _ []byte, done func(error)) error {
+	if done != nil {
+		done(nil)
+	}
+	return nil
+}
+
+var benchLines = map[string]string{
+	"licence-rfc3164": "<132>Aug 23 09:00:00 MIVB-HQ MiVB: " + licenceMinor,
+	"info-rfc5424":    "<134>1 2020-08-21T10:00:00Z MIVB-HQ MiVB - MAINT - MAINT 004730 Info 2020/08/21 10:00:00 src=DBMgr mod=DB: Database backup completed",
+	"other-rfc3164":   "<38>Mar 27 19:06:53 source_server sshd(pam_unix)[12750]: session opened for user foo by (uid=0)",
+}
+
+// Parse, recognise, build and encode one event: the CPU cost per message
+// before NATS.
+func BenchmarkPipeline_ParseRecogniseEncode(b *testing.B) {
+	parser := syslog.NewParser()
+	p := NewPipeline("pbx", nil, time.UTC, nopPublisher{}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	peer := netip.MustParseAddrPort("10.1.2.3:514")
+	for name, line := range benchLines {
+		raw := []byte(line)
+		b.Run(name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				hdr, text := parser.Parse(raw, time.Now())
+				m := syslog.Message{Transport: "udp", Peer: peer, ReceivedAt: time.Now(), Raw: raw, Header: hdr, Text: text}
+				if err := p.HandleSyslog(context.Background(), &m); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+func benchService(b *testing.B) (*Service, jetstream.Stream, func()) {
+	b.Helper()
+	cfg := Defaults()
+	cfg.SyslogUDP, cfg.SyslogTCP, cfg.SNMPUDP = "127.0.0.1:0", "127.0.0.1:0", Off
+	cfg.NATSListen = "127.0.0.1:0"
+	cfg.DataDir = b.TempDir()
+	cfg.UDPReadBuffer = 32 << 20
+	ctx, cancel := context.WithCancel(context.Background())
+	svc, err := New(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		b.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- svc.Run(ctx) }()
+	nc, err := nats.Connect(svc.Addrs().NATS)
+	if err != nil {
+		b.Fatal(err)
+	}
+	js, _ := jetstream.New(nc)
+	var st jetstream.Stream
+	deadline := time.Now().Add(20 * time.Second)
+	for st == nil {
+		if st, err = js.Stream(ctx, "PBX_EVENTS"); err != nil {
+			if time.Now().After(deadline) {
+				b.Fatal("stream never appeared")
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	return svc, st, func() {
+		nc.Close()
+		cancel()
+		<-done
+	}
+}
+
+// waitStored waits until the stream holds n messages or nothing has moved
+// for two seconds, and returns how many it holds.
+func waitStored(b *testing.B, st jetstream.Stream, n uint64) uint64 {
+	var last uint64
+	lastMove := time.Now()
+	for {
+		info, err := st.Info(context.Background())
+		if err != nil {
+			b.Fatal(err)
+		}
+		got := info.State.Msgs
+		if got >= n {
+			return got
+		}
+		if got != last {
+			last, lastMove = got, time.Now()
+		} else if time.Since(lastMove) > 2*time.Second {
+			return got
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// End to end over TCP: LF-framed lines from 4 connections into the
+// embedded JetStream (file storage); the time runs until every message is
+// stored.
+func BenchmarkServe_TCPIngest(b *testing.B) {
+	svc, st, stop := benchService(b)
+	defer stop()
+	const conns = 4
+	b.ResetTimer()
+	start := time.Now()
+	var wg sync.WaitGroup
+	for c := range conns {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			conn, err := net.Dial("tcp", svc.Addrs().SyslogTCP.String())
+			if err != nil {
+				b.Error(err)
+				return
+			}
+			defer conn.Close()
+			w := bufio.NewWriterSize(conn, 64<<10)
+			for i := c; i < b.N; i += conns {
+				fmt.Fprintf(w, "<134>Aug 21 10:00:00 MIVB-%d MiVB: MAINT %06d Info 2020/08/21 10:00:00 src=DBMgr mod=DB: backup %d\n", i%50, i%1000000, i)
+			}
+			w.Flush()
+		}()
+	}
+	wg.Wait()
+	got := waitStored(b, st, uint64(b.N))
+	b.StopTimer()
+	if got != uint64(b.N) {
+		b.Fatalf("stored %d of %d", got, b.N)
+	}
+	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "msgs/s")
+}
+
+// End to end over UDP at a fixed offered rate (PBXALARM_BENCH_UDP_RATE,
+// default 50,000/s): reports the share lost, which must be 0.
+func BenchmarkServe_UDPIngest(b *testing.B) {
+	rate := 50000
+	if v, err := strconv.Atoi(os.Getenv("PBXALARM_BENCH_UDP_RATE")); err == nil && v > 0 {
+		rate = v
+	}
+	svc, st, stop := benchService(b)
+	defer stop()
+	conn, err := net.Dial("udp", svc.Addrs().SyslogUDP.String())
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer conn.Close()
+	const tick = 5 * time.Millisecond
+	perTick := max(rate*int(tick)/int(time.Second), 1)
+	b.ResetTimer()
+	start := time.Now()
+	t := time.NewTicker(tick)
+	defer t.Stop()
+	buf := make([]byte, 0, 256)
+	for i := 0; i < b.N; {
+		for j := 0; j < perTick && i < b.N; j++ {
+			buf = fmt.Appendf(buf[:0], "<134>Aug 21 10:00:00 MIVB-%d MiVB: MAINT %06d Info 2020/08/21 10:00:00 src=DBMgr mod=DB: backup %d", i%50, i%1000000, i)
+			if _, err := conn.Write(buf); err != nil {
+				b.Fatal(err)
+			}
+			i++
+		}
+		<-t.C
+	}
+	sendTime := time.Since(start)
+	got := waitStored(b, st, uint64(b.N))
+	b.StopTimer()
+	b.ReportMetric(float64(b.N)/sendTime.Seconds(), "offered/s")
+	b.ReportMetric(float64(uint64(b.N)-got)/float64(b.N)*100, "%lost")
+}
