@@ -34,3 +34,6 @@ func (lc logConfig) logger(w io.Writer) (*slog.Logger, error) {
 		return nil, fmt.Errorf("log-format: %q is not text or json", lc.format)
 	}
 }
+
+// discardLogger is for commands whose own output is the point.
+func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }

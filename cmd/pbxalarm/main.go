@@ -4,6 +4,7 @@
 // Usage:
 //
 //	pbxalarm serve [flags]    run the ingester (embedded NATS unless --nats-url)
+//	pbxalarm tail [flags]     print events from the stream as they arrive
 //	pbxalarm version
 //
 // Run "pbxalarm <command> -h" for a command's flags.
@@ -31,6 +32,7 @@ type command struct {
 func commands() []command {
 	return []command{
 		{"serve", "receive syslog and SNMP, publish events to NATS JetStream", runServe},
+		{"tail", "print events from the stream as they arrive", runTail},
 		{"version", "print the version", func(_ context.Context, _ []string, stdout, _ io.Writer) error {
 			_, err := fmt.Fprintln(stdout, "pbxalarm", version)
 			return err
