@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gosnmp/gosnmp"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
@@ -56,13 +57,16 @@ func BenchmarkPipeline_ParseRecogniseEncode(b *testing.B) {
 	}
 }
 
-func benchService(b *testing.B) (*Service, jetstream.Stream, func()) {
+func benchService(b *testing.B, tune ...func(*Config)) (*Service, jetstream.Stream, func()) {
 	b.Helper()
 	cfg := Defaults()
 	cfg.SyslogUDP, cfg.SyslogTCP, cfg.SNMPUDP = "127.0.0.1:0", "127.0.0.1:0", Off
 	cfg.NATSListen = "127.0.0.1:0"
 	cfg.DataDir = b.TempDir()
 	cfg.UDPReadBuffer = 32 << 20
+	for _, f := range tune {
+		f(&cfg)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	svc, err := New(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
@@ -165,26 +169,82 @@ func BenchmarkServe_UDPIngest(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer conn.Close()
+	packets := make([][]byte, b.N)
+	for i := range packets {
+		packets[i] = fmt.Appendf(nil, "<134>Aug 21 10:00:00 MIVB-%d MiVB: MAINT %06d Info 2020/08/21 10:00:00 src=DBMgr mod=DB: backup %d", i%50, i%1000000, i)
+	}
+	b.ResetTimer()
+	sendTime := offer(b, conn, packets, rate)
+	got := waitStored(b, st, uint64(b.N))
+	b.StopTimer()
+	b.ReportMetric(float64(b.N)/sendTime.Seconds(), "offered/s")
+	b.ReportMetric(float64(uint64(b.N)-got)/float64(b.N)*100, "%lost")
+}
+
+// v2cTrap301 builds one v2c trap 301; reqID makes each one distinct.
+func v2cTrap301(b *testing.B, reqID uint32) []byte {
+	p := &gosnmp.SnmpPacket{
+		Version: gosnmp.Version2c, Community: "public", PDUType: gosnmp.SNMPv2Trap, RequestID: reqID,
+		Variables: []gosnmp.SnmpPDU{
+			{Name: ".1.3.6.1.2.1.1.3.0", Type: gosnmp.TimeTicks, Value: uint32(reqID)},
+			{Name: ".1.3.6.1.6.3.1.1.4.1.0", Type: gosnmp.ObjectIdentifier, Value: ".1.3.6.1.4.1.1027.1.2.3.0.301"},
+			{Name: ".1.3.6.1.2.1.1.5.0", Type: gosnmp.OctetString, Value: fmt.Sprintf("MIVB-%d", reqID%50)},
+			{Name: ".1.3.6.1.4.1.1027.4.1.1.2.2.1.0", Type: gosnmp.Integer, Value: 2 + int(reqID%3)},
+			{Name: ".1.3.6.1.4.1.1027.4.1.1.2.2.3.0", Type: gosnmp.Integer, Value: 1},
+		},
+	}
+	out, err := p.MarshalMsg()
+	if err != nil {
+		b.Fatal(err)
+	}
+	return out
+}
+
+// End to end for SNMP: v2c traps 301 offered at a fixed rate
+// (PBXALARM_BENCH_TRAP_RATE, default 20,000/s) into JetStream; reports the
+// share lost.
+func BenchmarkServe_SNMPv2cIngest(b *testing.B) {
+	rate := 20000
+	if v, err := strconv.Atoi(os.Getenv("PBXALARM_BENCH_TRAP_RATE")); err == nil && v > 0 {
+		rate = v
+	}
+	packets := make([][]byte, b.N)
+	for i := range packets {
+		packets[i] = v2cTrap301(b, uint32(i+1))
+	}
+	svc, st, stop := benchService(b, func(c *Config) {
+		c.SNMPUDP = "127.0.0.1:0"
+		c.SNMPCommunities = []string{"public"}
+	})
+	defer stop()
+	conn, err := net.Dial("udp", svc.Addrs().SNMP.String())
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer conn.Close()
+	b.ResetTimer()
+	sendTime := offer(b, conn, packets, rate)
+	got := waitStored(b, st, uint64(b.N))
+	b.StopTimer()
+	b.ReportMetric(float64(b.N)/sendTime.Seconds(), "offered/s")
+	b.ReportMetric(float64(uint64(b.N)-got)/float64(b.N)*100, "%lost")
+}
+
+// offer writes the datagrams at rate per second, in 5 ms ticks.
+func offer(b *testing.B, conn net.Conn, packets [][]byte, rate int) time.Duration {
 	const tick = 5 * time.Millisecond
 	perTick := max(rate*int(tick)/int(time.Second), 1)
-	b.ResetTimer()
 	start := time.Now()
 	t := time.NewTicker(tick)
 	defer t.Stop()
-	buf := make([]byte, 0, 256)
-	for i := 0; i < b.N; {
-		for j := 0; j < perTick && i < b.N; j++ {
-			buf = fmt.Appendf(buf[:0], "<134>Aug 21 10:00:00 MIVB-%d MiVB: MAINT %06d Info 2020/08/21 10:00:00 src=DBMgr mod=DB: backup %d", i%50, i%1000000, i)
-			if _, err := conn.Write(buf); err != nil {
+	for i := 0; i < len(packets); {
+		for j := 0; j < perTick && i < len(packets); j++ {
+			if _, err := conn.Write(packets[i]); err != nil {
 				b.Fatal(err)
 			}
 			i++
 		}
 		<-t.C
 	}
-	sendTime := time.Since(start)
-	got := waitStored(b, st, uint64(b.N))
-	b.StopTimer()
-	b.ReportMetric(float64(b.N)/sendTime.Seconds(), "offered/s")
-	b.ReportMetric(float64(uint64(b.N)-got)/float64(b.N)*100, "%lost")
+	return time.Since(start)
 }
