@@ -58,6 +58,10 @@ type Config struct {
 	SNMPReadUser      *snmp.User    // read-back v3 user
 	SNMPReadTimeout   time.Duration // read-back deadline per trap
 
+	// Logstreams are PBX maintenance-log streams to connect to, each
+	// "host:port" or "NAME=host:port".
+	Logstreams []string
+
 	// Systems maps sender addresses (IP or CIDR) to system names.
 	Systems map[string]string
 
@@ -68,6 +72,8 @@ type Config struct {
 	systems     *SystemNames
 	communities []communityRule
 	engineID    []byte
+	streamAddrs []string          // Logstreams without names
+	streamNames map[string]string // address -> NAME where given
 }
 
 type communityRule struct {
@@ -220,6 +226,21 @@ func (c *Config) Validate() error {
 	}
 	if c.SNMPReadTimeout <= 0 {
 		bad("snmp-read-timeout", "must be positive, got %s", c.SNMPReadTimeout)
+	}
+	c.streamAddrs, c.streamNames = nil, map[string]string{}
+	for _, spec := range c.Logstreams {
+		name, addr, named := strings.Cut(spec, "=")
+		if !named {
+			name, addr = "", spec
+		}
+		if _, _, err := net.SplitHostPort(addr); err != nil || (named && strings.TrimSpace(name) == "") {
+			bad("logstream", "%q is not host:port or NAME=host:port", spec)
+			continue
+		}
+		c.streamAddrs = append(c.streamAddrs, addr)
+		if named {
+			c.streamNames[addr] = name
+		}
 	}
 	names, err := NewSystemNames(c.Systems)
 	if err != nil {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/pbxalarm/pbxalarm/events"
+	"github.com/pbxalarm/pbxalarm/ingest/logstream"
 	"github.com/pbxalarm/pbxalarm/ingest/mivb"
 	"github.com/pbxalarm/pbxalarm/ingest/snmp"
 	"github.com/pbxalarm/pbxalarm/ingest/syslog"
@@ -69,6 +70,26 @@ func (p *Pipeline) HandleSyslog(ctx context.Context, m *syslog.Message) error {
 	var at time.Time
 	if hdr.Timestamp != nil {
 		at = *hdr.Timestamp
+	}
+	return p.publish(ctx, d, m.Peer.Addr().Unmap().String(), m.Raw, at, nil)
+}
+
+// HandleLogstream normalises one line of a PBX's maintenance-log stream and
+// publishes it. given is the name configured for the stream, if any; the
+// record itself names no system.
+func (p *Pipeline) HandleLogstream(ctx context.Context, m *logstream.Message, given string) error {
+	p.counts.Received.Add(1)
+	r := mivb.Recognise(mivb.Input{Text: m.Text, Location: p.loc})
+	d := events.Data{
+		System:     p.names.Name(m.Peer.Addr(), given),
+		Transport:  events.TransportLogstream,
+		Peer:       m.Peer.String(),
+		ReceivedAt: m.ReceivedAt,
+	}
+	applyResult(&d, r, m.Text)
+	var at time.Time
+	if r.RecordedAt != nil {
+		at = *r.RecordedAt
 	}
 	return p.publish(ctx, d, m.Peer.Addr().Unmap().String(), m.Raw, at, nil)
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/pbxalarm/pbxalarm/ingest/logstream"
 	"github.com/pbxalarm/pbxalarm/ingest/publish"
 	"github.com/pbxalarm/pbxalarm/ingest/snmp"
 	"github.com/pbxalarm/pbxalarm/ingest/syslog"
@@ -38,7 +39,9 @@ type Service struct {
 
 	syslogStats *syslog.Stats
 	snmpStats   *snmp.Stats
+	streamStats *logstream.Stats
 	inputs      []input
+	clients     []*logstream.Client // inputs that connect out
 	addrs       Addrs
 }
 
@@ -65,7 +68,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (_ *Service, err err
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("ingest: invalid configuration: %w", err)
 	}
-	s := &Service{cfg: cfg, log: log, syslogStats: &syslog.Stats{}, snmpStats: &snmp.Stats{}}
+	s := &Service{cfg: cfg, log: log, syslogStats: &syslog.Stats{}, snmpStats: &snmp.Stats{}, streamStats: &logstream.Stats{}}
 	defer func() {
 		if err != nil {
 			s.closeNATS()
@@ -155,6 +158,15 @@ func (s *Service) bindInputs() error {
 			s.inputs, s.addrs.SNMP = append(s.inputs, l), l.Addr()
 		}
 	}
+	if len(cfg.streamAddrs) > 0 {
+		c, err := logstream.New(cfg.streamAddrs, logstreamHandler{s}, logstream.WithLogger(s.log),
+			logstream.WithStats(s.streamStats), logstream.WithMaxLineSize(cfg.MaxFrameSize))
+		if err != nil {
+			errs = append(errs, fmt.Errorf("logstream: %w", err))
+		} else {
+			s.clients = append(s.clients, c)
+		}
+	}
 	if err := errors.Join(errs...); err != nil {
 		for _, in := range s.inputs {
 			if c, ok := in.(interface{ Close() error }); ok {
@@ -199,6 +211,13 @@ func (s *Service) listenSNMP() (*snmp.Receiver, error) {
 	return snmp.Listen(cfg.SNMPUDP, snmpHandler{s}, opts...)
 }
 
+// logstreamHandler, like syslogHandler, publishes on the service's context.
+type logstreamHandler struct{ s *Service }
+
+func (h logstreamHandler) HandleLogstream(_ context.Context, m *logstream.Message) error {
+	return h.s.pipeline.HandleLogstream(h.s.publishCtx, m, h.s.cfg.streamNames[m.Addr])
+}
+
 // snmpHandler, like syslogHandler, publishes on the service's context.
 type snmpHandler struct{ s *Service }
 
@@ -231,6 +250,9 @@ func (s *Service) Pipeline() *Pipeline { return s.pipeline }
 // SNMPStats returns the SNMP receiver's counters.
 func (s *Service) SNMPStats() *snmp.Stats { return s.snmpStats }
 
+// LogstreamStats returns the log-stream client's counters.
+func (s *Service) LogstreamStats() *logstream.Stats { return s.streamStats }
+
 // SyslogStats returns the syslog inputs' counters.
 func (s *Service) SyslogStats() *syslog.Stats { return s.syslogStats }
 
@@ -241,7 +263,17 @@ func (s *Service) Run(ctx context.Context) error {
 	inputCtx, stopInputs := context.WithCancel(ctx)
 	defer stopInputs()
 	var wg sync.WaitGroup
-	errc := make(chan error, len(s.inputs)+1)
+	errc := make(chan error, len(s.inputs)+len(s.clients)+1)
+	for _, c := range s.clients {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := c.Run(inputCtx); err != nil && !errors.Is(err, context.Canceled) {
+				errc <- fmt.Errorf("ingest: logstream: %w", err)
+				stopInputs()
+			}
+		}()
+	}
 	for _, in := range s.inputs {
 		wg.Add(1)
 		go func() {
@@ -258,7 +290,7 @@ func (s *Service) Run(ctx context.Context) error {
 	}
 	a := s.Addrs()
 	s.log.Info("pbxalarm serving", "syslog_udp", a.SyslogUDP, "syslog_tcp", a.SyslogTCP,
-		"syslog_tls", a.SyslogTLS, "snmp", a.SNMP, "nats", a.NATS, "embedded_nats", s.embedded != nil,
+		"syslog_tls", a.SyslogTLS, "snmp", a.SNMP, "logstreams", s.cfg.streamAddrs, "nats", a.NATS, "embedded_nats", s.embedded != nil,
 		"subjects", s.cfg.SubjectPrefix+".>", "stream", s.cfg.StreamName)
 	<-inputCtx.Done()
 	s.log.Info("shutting down: inputs stopping, publishing what is in flight", "timeout", s.cfg.ShutdownTimeout)

@@ -150,10 +150,12 @@ func setFromNode(f *flag.Flag, val *yaml.Node) error {
 	}
 }
 
-// listFlag is a repeatable string flag.
+// listFlag is a repeatable string flag; with split, one value may also
+// hold several, comma-separated.
 type listFlag struct {
 	values *[]string
 	set    bool
+	split  bool
 }
 
 func (l *listFlag) String() string {
@@ -167,10 +169,23 @@ func (l *listFlag) Set(v string) error {
 	if !l.set { // the first explicit value replaces the default
 		*l.values, l.set = nil, true
 	}
-	*l.values = append(*l.values, v)
+	if !l.split {
+		*l.values = append(*l.values, v)
+		return nil
+	}
+	for _, item := range strings.Split(v, ",") {
+		if item = strings.TrimSpace(item); item != "" {
+			*l.values = append(*l.values, item)
+		}
+	}
 	return nil
 }
 
 func (o *options) listVar(p *[]string, name, usage string) {
 	o.fs.Var(&listFlag{values: p}, name, usage+" (repeatable)")
+}
+
+// csvListVar is listVar whose values may also be comma-separated.
+func (o *options) csvListVar(p *[]string, name, usage string) {
+	o.fs.Var(&listFlag{values: p, split: true}, name, usage+" (repeatable)")
 }

@@ -65,6 +65,7 @@ func serveFlags(o *options, c *ingest.Config, lc *logConfig) {
 		return nil
 	})
 	fs.DurationVar(&c.SNMPReadTimeout, "snmp-read-timeout", c.SNMPReadTimeout, "deadline of one read-back")
+	o.csvListVar(&c.Logstreams, "logstream", "PBX maintenance-log stream to connect to: host:port or NAME=host:port (comma-separated or repeated)")
 	o.structuredKey("snmp-users", func(n *yaml.Node) error {
 		var users []snmp.User
 		if err := n.Decode(&users); err != nil {

@@ -94,6 +94,14 @@ func TestServeConfig_ErrorsNameTheField(t *testing.T) {
 	}
 }
 
+func TestServeConfig_LogstreamsCommaSeparatedOrRepeated(t *testing.T) {
+	cfg, _, err := loadServeConfig([]string{"--logstream", "10.0.0.1:1751,HQ=10.0.0.2:1751", "--logstream", "10.0.0.3:1751"}, io.Discard)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"10.0.0.1:1751", "HQ=10.0.0.2:1751", "10.0.0.3:1751"}, cfg.Logstreams)
+	_, _, err = loadServeConfig([]string{"--logstream", "=10.0.0.2:1751"}, io.Discard)
+	assert.ErrorContains(t, err, "logstream:")
+}
+
 func TestServeConfig_TLSOnMeansDefaultPort(t *testing.T) {
 	cfg, _, err := loadServeConfig([]string{"--syslog-tls", "on", "--tls-cert", "c.pem", "--tls-key", "k.pem"}, io.Discard)
 	require.NoError(t, err)
