@@ -162,8 +162,8 @@ func (ss *sysSim) licenceRecord(v *violation, form string, prev Level, vc vcause
 		d.release = s.release.String()
 	}
 	if form == "reminder" {
-		if t, ok := s.sched.next(v.first, ss.nominal, v.level, v.causes[0].cause, s.overPercent()); ok {
-			d.next, d.nextDay = &t, dayOf(v.first, t.at)
+		if t, ok := s.sched.Next(v.first, ss.nominal, v.level, v.causes[0].cause, s.overPercent()); ok {
+			d.next, d.nextDay = &t, dayOf(v.first, t.At)
 		}
 	}
 	src := "LicenseMgr"

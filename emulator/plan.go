@@ -286,8 +286,8 @@ func (ss *sysSim) nextAction() *pending {
 		}
 	}
 	if v := ss.s.vio; v != nil && ss.s.downUntil.IsZero() {
-		if t, ok := ss.s.sched.next(v.first, ss.nominal, v.level, v.causes[0].cause, ss.s.overPercent()); ok {
-			consider(&pending{at: t.at, prio: prioEscalate, fn: func(at time.Time) { ss.escalate(t.level, at) }})
+		if t, ok := ss.s.sched.Next(v.first, ss.nominal, v.level, v.causes[0].cause, ss.s.overPercent()); ok {
+			consider(&pending{at: t.At, prio: prioEscalate, fn: func(at time.Time) { ss.escalate(t.Level, at) }})
 		}
 		consider(&pending{at: nextReminder(v.first, ss.nominal), prio: prioRemind, fn: ss.remind})
 	}

@@ -160,7 +160,7 @@ func (d licenceDesc) String() string {
 		b.WriteString("; release " + d.release)
 	}
 	if d.next != nil {
-		fmt.Fprintf(&b, "; next level %s on day %d", d.next.level, d.nextDay)
+		fmt.Fprintf(&b, "; next level %s on day %d", d.next.Level, d.nextDay)
 	}
 	if d.level == LevelSystemLock {
 		b.WriteString("; outgoing calls restricted to emergency and attendant")

@@ -65,9 +65,9 @@ func TestSchedule_Cert2020LocksOnTheDateNotTheDay(t *testing.T) {
 		at, _ := time.Parse(time.RFC3339, tc.at)
 		assert.Equal(t, tc.want, s.LevelAt(first, at, events.CauseCertificateUpdate, 0), tc.at)
 	}
-	next, ok := s.next(first, time.Date(2020, 9, 5, 0, 0, 0, 0, time.UTC), LevelCritical, events.CauseCertificateUpdate, 0)
+	next, ok := s.Next(first, time.Date(2020, 9, 5, 0, 0, 0, 0, time.UTC), LevelCritical, events.CauseCertificateUpdate, 0)
 	require.True(t, ok)
-	assert.Equal(t, transition{LevelSystemLock, date(2020, 9, 11)}, next)
+	assert.Equal(t, transition{Level: LevelSystemLock, At: date(2020, 9, 11)}, next)
 }
 
 func TestDayOf_CountsCalendarDaysFromDetection(t *testing.T) {

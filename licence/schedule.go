@@ -168,10 +168,13 @@ func (s *Schedule) Next(first, at time.Time, cur Level, cause events.Cause, over
 }
 
 // DayOf is the day of a violation first detected at first, counting the
-// day of detection as day 1.
+// calendar day (UTC) of detection as day 1, as docs/RECORDS.md's examples
+// do: detected 21 August 09:00, 11 September 00:00 is day 22.
 func DayOf(first, at time.Time) int {
 	if at.Before(first) {
 		return 0
 	}
-	return int(at.Sub(first)/Day) + 1
+	y1, m1, d1 := first.UTC().Date()
+	y2, m2, d2 := at.UTC().Date()
+	return int(Date(y2, m2, d2).Sub(Date(y1, m1, d1))/Day) + 1
 }

@@ -60,6 +60,8 @@ func TestDayOf(t *testing.T) {
 	assert.Equal(t, 0, DayOf(first, first.Add(-time.Second)))
 	assert.Equal(t, 1, DayOf(first, first))
 	assert.Equal(t, 3, DayOf(first, first.Add(2*Day)))
+	assert.Equal(t, 2, DayOf(first, Date(2020, 8, 22)), "a new calendar day is a new day")
+	assert.Equal(t, 22, DayOf(first, Date(2020, 9, 11)))
 }
 
 func TestLevels_SeverityRoundTrip(t *testing.T) {
