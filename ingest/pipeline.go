@@ -67,8 +67,13 @@ func (p *Pipeline) HandleSyslog(ctx context.Context, m *syslog.Message) error {
 		Syslog:     &hdr,
 	}
 	applyResult(&d, r, m.Text)
+	// A recognised record's own date and time are better than the syslog
+	// header's: an RFC 3164 header has no year to infer it from.
 	var at time.Time
-	if hdr.Timestamp != nil {
+	switch {
+	case r.RecordedAt != nil:
+		at = *r.RecordedAt
+	case hdr.Timestamp != nil:
 		at = *hdr.Timestamp
 	}
 	return p.publish(ctx, d, m.Peer.Addr().Unmap().String(), m.Raw, at, nil)

@@ -4,6 +4,7 @@
 // Usage:
 //
 //	pbxalarm serve [flags]    run the ingester (embedded NATS unless --nats-url)
+//	pbxalarm demo             serve + embedded NATS + an emulated fleet, events shown live
 //	pbxalarm emulate [flags]  run a fleet of virtual MiVB systems
 //	pbxalarm tail [flags]     print events from the stream as they arrive
 //	pbxalarm version
@@ -33,6 +34,7 @@ type command struct {
 func commands() []command {
 	return []command{
 		{"serve", "receive syslog and SNMP, publish events to NATS JetStream", runServe},
+		{"demo", "run serve, the embedded NATS and an emulated fleet together, showing the events live", runDemo},
 		{"emulate", "run a fleet of virtual MiVB systems against syslog and SNMP receivers", runEmulate},
 		{"tail", "print events from the stream as they arrive", runTail},
 		{"version", "print the version", func(_ context.Context, _ []string, stdout, _ io.Writer) error {

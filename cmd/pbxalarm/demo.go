@@ -1,0 +1,236 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"sort"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/pbxalarm/pbxalarm/emulator"
+	"github.com/pbxalarm/pbxalarm/events"
+	"github.com/pbxalarm/pbxalarm/ingest"
+)
+
+type demoConfig struct {
+	scenario   string
+	duration   time.Duration
+	fleet      int
+	dataDir    string
+	natsListen string
+	agentPort  int
+	streamPort int
+	showLogs   bool
+}
+
+// runDemo runs everything in one process: the embedded NATS and serve,
+// and an emulated fleet playing a scenario into it, with the events shown
+// as they arrive and a summary at the end.
+func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	c := demoConfig{}
+	lc := logConfig{level: "warn", format: "text"}
+	o := newOptions("demo")
+	o.fs.SetOutput(stderr)
+	o.fs.StringVar(&c.scenario, "scenario", "cert-2020", "built-in scenario or YAML file to play")
+	o.fs.DurationVar(&c.duration, "duration", time.Minute, "real time the whole scenario takes")
+	o.fs.IntVar(&c.fleet, "fleet", 0, "scale the scenario to this many systems (0: as written)")
+	o.fs.StringVar(&c.dataDir, "data-dir", "", "JetStream storage (default: a temporary directory, removed at the end)")
+	o.fs.StringVar(&c.natsListen, "nats-listen", "127.0.0.1:4222", "client address of the embedded NATS, for other tools to subscribe")
+	o.fs.IntVar(&c.agentPort, "agent-port", 16161, "port of each emulated PBX's SNMP agent")
+	o.fs.IntVar(&c.streamPort, "logstream-port", 11751, "port of each emulated PBX's maintenance-log stream")
+	o.fs.BoolVar(&c.showLogs, "show-logs", false, "also show plain log events (noise), not only licence, alarm and system events")
+	logFlags(o, &lc)
+	if err := o.load(args); err != nil {
+		return err
+	}
+	log, err := lc.logger(stderr)
+	if err != nil {
+		return err
+	}
+	sc, err := emulator.Load(c.scenario)
+	if err != nil {
+		return err
+	}
+	if c.duration <= 0 {
+		return fmt.Errorf("duration: must be positive")
+	}
+	if c.dataDir == "" {
+		dir, err := os.MkdirTemp("", "pbxalarm-demo-")
+		if err != nil {
+			return fmt.Errorf("demo: %w", err)
+		}
+		defer os.RemoveAll(dir)
+		c.dataDir = dir
+	}
+	speed := sc.End.Sub(sc.Start).Seconds() / c.duration.Seconds()
+	opts := []emulator.Option{emulator.WithSpeed(speed), emulator.WithLinger(2 * time.Second), emulator.WithLogger(log)}
+	if c.fleet > 0 {
+		opts = append(opts, emulator.WithFleet(c.fleet))
+	}
+	names, err := emulator.Systems(sc, opts...)
+	if err != nil {
+		return err
+	}
+
+	cfg := ingest.Defaults()
+	cfg.SyslogUDP, cfg.SyslogTCP, cfg.SNMPUDP = "127.0.0.1:0", "127.0.0.1:0", "127.0.0.1:0"
+	cfg.NATSListen, cfg.DataDir = c.natsListen, c.dataDir
+	cfg.SNMPCommunities, cfg.SNMPReadCommunity, cfg.SNMPReadPort = []string{"public"}, "public", c.agentPort
+	cfg.Systems = names
+	for ip := range names {
+		cfg.Logstreams = append(cfg.Logstreams, net.JoinHostPort(ip, strconv.Itoa(c.streamPort)))
+	}
+	svcCtx, stopSvc := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopSvc()
+	svc, err := ingest.New(svcCtx, cfg, log)
+	if err != nil {
+		return err
+	}
+	svcDone := make(chan error, 1)
+	go func() { svcDone <- svc.Run(svcCtx) }()
+	a := svc.Addrs()
+	fmt.Fprintf(stdout, "pbxalarm demo: scenario %s, %d systems, %s of virtual time in %s\n",
+		sc.Name, len(names), sc.End.Sub(sc.Start).Round(time.Hour), c.duration)
+	fmt.Fprintf(stdout, "  NATS %s (stream PBX_EVENTS; try: pbxalarm tail --nats-url %s)\n", a.NATS, a.NATS)
+	fmt.Fprintf(stdout, "  syslog tcp %s, snmp %s, log streams on port %d of each PBX\n\n", a.SyslogTCP, a.SNMP, c.streamPort)
+
+	shown := newEventCounter()
+	watchDone := make(chan error, 1)
+	watchCtx, stopWatch := context.WithCancel(svcCtx)
+	defer stopWatch()
+	go func() { watchDone <- showEvents(watchCtx, a.NATS, stdout, c.showLogs, shown) }()
+
+	targets := emulator.Targets{
+		Syslog: []string{"tcp+octet://" + a.SyslogTCP.String()}, SNMP: a.SNMP.String(),
+		Community: "public", AgentPort: c.agentPort, LogstreamPort: c.streamPort,
+	}
+	sum, runErr := emulator.Run(ctx, sc, targets, opts...)
+
+	// Let the last events reach the stream and the screen.
+	settle(svc, shown, 5*time.Second)
+	stopWatch()
+	<-watchDone
+	fmt.Fprintln(stdout, "\nWhat each system went through (virtual dates):")
+	if err := sum.WriteText(stdout); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "\nEvents on NATS: %s\n", shown)
+	stopSvc()
+	return errors.Join(runErr, <-svcDone)
+}
+
+// settle waits until the pipeline has published everything and the
+// display has caught up, or until timeout.
+func settle(svc *ingest.Service, shown *eventCounter, timeout time.Duration) {
+	deadline := time.Now().Add(timeout)
+	for time.Now().Before(deadline) {
+		if shown.total() >= svc.Pipeline().Stats().Published.Load() {
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// eventCounter counts the events seen, by type.
+type eventCounter struct {
+	mu sync.Mutex
+	n  map[events.Type]uint64
+}
+
+func newEventCounter() *eventCounter { return &eventCounter{n: map[events.Type]uint64{}} }
+
+func (c *eventCounter) add(t events.Type) {
+	c.mu.Lock()
+	c.n[t]++
+	c.mu.Unlock()
+}
+
+func (c *eventCounter) total() uint64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var t uint64
+	for _, n := range c.n {
+		t += n
+	}
+	return t
+}
+
+func (c *eventCounter) String() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	types := make([]string, 0, len(c.n))
+	for t := range c.n {
+		types = append(types, string(t))
+	}
+	sort.Strings(types)
+	s := ""
+	for _, t := range types {
+		s += fmt.Sprintf("%s %d  ", t, c.n[events.Type(t)])
+	}
+	return s
+}
+
+// showEvents prints each event from the stream as it arrives.
+func showEvents(ctx context.Context, url string, w io.Writer, logs bool, count *eventCounter) error {
+	nc, err := nats.Connect(url, nats.Name("pbxalarm-demo"))
+	if err != nil {
+		return err
+	}
+	defer nc.Close()
+	js, err := jetstream.New(nc)
+	if err != nil {
+		return err
+	}
+	var cons jetstream.Consumer
+	for {
+		if cons, err = js.OrderedConsumer(ctx, "PBX_EVENTS", jetstream.OrderedConsumerConfig{}); err == nil {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+	for {
+		m, err := cons.Next(jetstream.FetchContext(ctx))
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			return err
+		}
+		e, err := events.Unmarshal(m.Data())
+		if err != nil {
+			continue
+		}
+		count.add(e.Type)
+		if e.Data.Kind == events.KindLog && !logs {
+			continue
+		}
+		fmt.Fprintln(w, colour(w, e.Data.Severity, summary(&e)))
+	}
+}
+
+// colour wraps a line in the ANSI colour of its severity on a terminal.
+func colour(w io.Writer, s events.Severity, line string) string {
+	if !isTerminal(w) {
+		return line
+	}
+	code := map[events.Severity]string{
+		events.SeverityCleared: "32", events.SeverityWarning: "33", events.SeverityMinor: "33;1",
+		events.SeverityMajor: "31", events.SeverityCritical: "31;1", events.SeveritySystemLock: "41;97;1",
+	}[s]
+	if code == "" {
+		return line
+	}
+	return "\x1b[" + code + "m" + line + "\x1b[0m"
+}

@@ -1,0 +1,33 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// The demo plays the certificate scenario through serve and shows the
+// escalation arriving, then what each system went through.
+func TestDemo_ShowsTheEscalationAndASummary(t *testing.T) {
+	var out, errs bytes.Buffer
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	err := runDemo(ctx, []string{"--duration", "4s", "--nats-listen", "127.0.0.1:0",
+		"--agent-port", strconv.Itoa(freePort(t, "udp")), "--logstream-port", strconv.Itoa(freePort(t, "tcp"))}, &out, &errs)
+	require.NoError(t, err, "stderr: %s", &errs)
+	text := out.String()
+	assert.Contains(t, text, "pbxalarm demo: scenario cert-2020")
+	for _, want := range []string{"licence  warning", "licence  minor", "licence  major", "licence  critical", "licence  system_lock", "licence  cleared"} {
+		assert.Contains(t, text, want, "the live view shows each level")
+	}
+	assert.Contains(t, text, "PBX-LON-01", "summary names the systems")
+	assert.Regexp(t, `System Lock 2020-09-11`, text, "the summary shows the lock on 11 September")
+	assert.Regexp(t, `pbx\.licence\.violation [1-9]`, text, "counts of events on NATS")
+	assert.False(t, strings.Contains(text, "\x1b["), "no colour when not on a terminal")
+}
