@@ -112,8 +112,14 @@ type received struct {
 // next returns n events, failing if they do not arrive in time.
 func (c *collector) next(n int) []received {
 	c.t.Helper()
+	return c.nextWithin(n, 30*time.Second)
+}
+
+// nextWithin is next with a deadline of its own.
+func (c *collector) nextWithin(n int, within time.Duration) []received {
+	c.t.Helper()
 	var out []received
-	deadline := time.After(30 * time.Second)
+	deadline := time.After(within)
 	for len(out) < n {
 		select {
 		case m := <-c.msgs:
