@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"net"
@@ -27,19 +28,24 @@ func TestEmulate_ListAndShow(t *testing.T) {
 
 // emulate sends real syslog to a receiver, reports progress as log lines
 // when not on a terminal, prints the summary and writes the expectations.
-func TestEmulate_InstantRunToAUDPReceiver(t *testing.T) {
-	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+func TestEmulate_InstantRunToATCPReceiver(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
-	defer pc.Close()
+	defer l.Close()
 	got := make(chan string, 100000)
 	go func() {
-		buf := make([]byte, 65536)
 		for {
-			n, _, err := pc.ReadFrom(buf)
+			c, err := l.Accept()
 			if err != nil {
 				return
 			}
-			got <- string(buf[:n])
+			go func() {
+				defer c.Close()
+				sc := bufio.NewScanner(c)
+				for sc.Scan() {
+					got <- sc.Text()
+				}
+			}()
 		}
 	}()
 	expect := filepath.Join(t.TempDir(), "expected.jsonl")
@@ -47,7 +53,7 @@ func TestEmulate_InstantRunToAUDPReceiver(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	err = runEmulate(ctx, []string{"--scenario", "overuse", "--instant", "--fleet", "3", "--linger", "0s",
-		"--syslog", "udp://" + pc.LocalAddr().String(), "--progress", "lines", "--expect", expect}, &stdout, &stderr)
+		"--syslog", "tcp://" + l.Addr().String(), "--progress", "lines", "--expect", expect}, &stdout, &stderr)
 	require.NoError(t, err, "stderr: %s", &stderr)
 	assert.Contains(t, stdout.String(), "total: sent syslog")
 	assert.Contains(t, stderr.String(), "progress ", "progress lines when not on a terminal")
@@ -56,7 +62,7 @@ func TestEmulate_InstantRunToAUDPReceiver(t *testing.T) {
 	lines := strings.Count(string(b), "\n")
 	require.NotZero(t, lines)
 	require.Eventually(t, func() bool { return len(got) >= lines }, 10*time.Second, 10*time.Millisecond,
-		"the receiver got %d of %d datagrams", len(got), lines)
+		"the receiver got %d of %d lines", len(got), lines)
 	first := <-got
 	assert.Regexp(t, `^<1[23][0-9]>[A-Z][a-z]{2} [ 0-9]\d \d\d:\d\d:\d\d \S+ MiVB: `, first, "RFC 3164 from a MiVB")
 }
