@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -18,7 +19,7 @@ func TestDemo_ShowsTheEscalationAndASummary(t *testing.T) {
 	var out, errs bytes.Buffer
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	err := runDemo(ctx, []string{"--duration", "4s", "--nats-listen", "127.0.0.1:0",
+	err := runDemo(ctx, []string{"--duration", "8s", "--nats-listen", "127.0.0.1:0",
 		"--agent-port", strconv.Itoa(freePort(t, "udp")), "--logstream-port", strconv.Itoa(freePort(t, "tcp"))}, &out, &errs)
 	require.NoError(t, err, "stderr: %s", &errs)
 	text := out.String()
@@ -30,4 +31,12 @@ func TestDemo_ShowsTheEscalationAndASummary(t *testing.T) {
 	assert.Regexp(t, `System Lock 2020-09-11`, text, "the summary shows the lock on 11 September")
 	assert.Regexp(t, `pbx\.licence\.violation [1-9]`, text, "counts of events on NATS")
 	assert.False(t, strings.Contains(text, "\x1b["), "no colour when not on a terminal")
+	m := regexp.MustCompile(`(?s)Events on NATS: (.*)\n\(the fleet sent (\d+) messages\)`).FindStringSubmatch(text)
+	require.NotNil(t, m, "the closing counts")
+	var total int
+	for _, f := range regexp.MustCompile(`pbx\.[a-z.]+ (\d+)`).FindAllStringSubmatch(m[1], -1) {
+		n, _ := strconv.Atoi(f[1])
+		total += n
+	}
+	assert.Equal(t, m[2], strconv.Itoa(total), "every message the fleet sent is an event on NATS")
 }
