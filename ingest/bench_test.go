@@ -60,7 +60,7 @@ func BenchmarkPipeline_ParseRecogniseEncode(b *testing.B) {
 func benchService(b *testing.B, tune ...func(*Config)) (*Service, jetstream.Stream, func()) {
 	b.Helper()
 	cfg := Defaults()
-	cfg.SyslogUDP, cfg.SyslogTCP, cfg.SNMPUDP = "127.0.0.1:0", "127.0.0.1:0", Off
+	cfg.SyslogUDP, cfg.SyslogTCP, cfg.SNMPUDP, cfg.HTTP = "127.0.0.1:0", "127.0.0.1:0", Off, Off
 	cfg.NATSListen = "127.0.0.1:0"
 	cfg.DataDir = b.TempDir()
 	cfg.UDPReadBuffer = 32 << 20

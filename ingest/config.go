@@ -49,6 +49,8 @@ type Config struct {
 	StreamMaxAge     time.Duration
 	StreamDuplicates time.Duration
 
+	HTTP string // the NOC board's address or "off"
+
 	SNMPUDP           string        // SNMP notification address or "off"
 	SNMPCommunities   []string      // v1/v2c allow-list: "community" or "community@CIDR[,CIDR...]"
 	SNMPUsers         []snmp.User   // v3 users
@@ -103,6 +105,7 @@ func Defaults() Config {
 		StreamDuplicates: 2 * time.Minute,
 		ShutdownTimeout:  30 * time.Second,
 		SNMPUDP:          ":9162",
+		HTTP:             ":8080",
 		SNMPReadPort:     161,
 		SNMPReadTimeout:  2 * time.Second,
 	}
@@ -120,7 +123,7 @@ func (c *Config) Validate() error {
 	}
 	for _, l := range []struct{ field, addr string }{
 		{"syslog-udp", c.SyslogUDP}, {"syslog-tcp", c.SyslogTCP}, {"syslog-tls", c.SyslogTLS},
-		{"snmp-udp", c.SNMPUDP},
+		{"snmp-udp", c.SNMPUDP}, {"http", c.HTTP},
 	} {
 		if err := checkAddr(l.addr); err != nil {
 			bad(l.field, "%v", err)

@@ -42,6 +42,7 @@ type Service struct {
 	streamStats *logstream.Stats
 	inputs      []input
 	clients     []*logstream.Client // inputs that connect out
+	web         *web
 	addrs       Addrs
 }
 
@@ -55,6 +56,7 @@ type input interface {
 type Addrs struct {
 	SyslogUDP, SyslogTCP, SyslogTLS net.Addr // nil when off
 	SNMP                            net.Addr // nil when off
+	HTTP                            net.Addr // the board; nil when off
 	NATS                            string   // client URL of the NATS in use
 }
 
@@ -158,6 +160,13 @@ func (s *Service) bindInputs() error {
 			s.inputs, s.addrs.SNMP = append(s.inputs, l), l.Addr()
 		}
 	}
+	if cfg.HTTP != Off {
+		if w, err := listenWeb(cfg.HTTP); err != nil {
+			errs = append(errs, err)
+		} else {
+			s.web, s.addrs.HTTP = w, w.Addr()
+		}
+	}
 	if len(cfg.streamAddrs) > 0 {
 		c, err := logstream.New(cfg.streamAddrs, logstreamHandler{s}, logstream.WithLogger(s.log),
 			logstream.WithStats(s.streamStats), logstream.WithMaxLineSize(cfg.MaxFrameSize))
@@ -172,6 +181,9 @@ func (s *Service) bindInputs() error {
 			if c, ok := in.(interface{ Close() error }); ok {
 				c.Close()
 			}
+		}
+		if s.web != nil {
+			s.web.ln.Close()
 		}
 		return fmt.Errorf("ingest: bind: %w", err)
 	}
@@ -263,7 +275,7 @@ func (s *Service) Run(ctx context.Context) error {
 	inputCtx, stopInputs := context.WithCancel(ctx)
 	defer stopInputs()
 	var wg sync.WaitGroup
-	errc := make(chan error, len(s.inputs)+len(s.clients)+1)
+	errc := make(chan error, len(s.inputs)+len(s.clients)+2)
 	for _, c := range s.clients {
 		wg.Add(1)
 		go func() {
@@ -284,13 +296,23 @@ func (s *Service) Run(ctx context.Context) error {
 			}
 		}()
 	}
+	if s.web != nil {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := s.web.Serve(inputCtx, s); err != nil {
+				errc <- fmt.Errorf("ingest: %w", err)
+				stopInputs()
+			}
+		}()
+	}
 	if s.cfg.StreamSetup {
 		wg.Add(1)
 		go func() { defer wg.Done(); s.ensureStream(inputCtx) }()
 	}
 	a := s.Addrs()
 	s.log.Info("pbxalarm serving", "syslog_udp", a.SyslogUDP, "syslog_tcp", a.SyslogTCP,
-		"syslog_tls", a.SyslogTLS, "snmp", a.SNMP, "logstreams", s.cfg.streamAddrs, "nats", a.NATS, "embedded_nats", s.embedded != nil,
+		"syslog_tls", a.SyslogTLS, "snmp", a.SNMP, "board", a.HTTP, "logstreams", s.cfg.streamAddrs, "nats", a.NATS, "embedded_nats", s.embedded != nil,
 		"subjects", s.cfg.SubjectPrefix+".>", "stream", s.cfg.StreamName)
 	<-inputCtx.Done()
 	s.log.Info("shutting down: inputs stopping, publishing what is in flight", "timeout", s.cfg.ShutdownTimeout)

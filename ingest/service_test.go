@@ -29,6 +29,7 @@ func testConfig(t *testing.T) Config {
 	cfg.SyslogUDP = "127.0.0.1:0"
 	cfg.SyslogTCP = "127.0.0.1:0"
 	cfg.SNMPUDP = Off // snmpConfig turns it on
+	cfg.HTTP = Off
 	cfg.NATSListen = "127.0.0.1:0"
 	cfg.DataDir = t.TempDir()
 	cfg.ShutdownTimeout = 20 * time.Second

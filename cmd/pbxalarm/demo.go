@@ -29,6 +29,7 @@ type demoConfig struct {
 	agentPort  int
 	streamPort int
 	showLogs   bool
+	http       string
 }
 
 // runDemo runs everything in one process: the embedded NATS and serve,
@@ -46,6 +47,7 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	o.fs.StringVar(&c.natsListen, "nats-listen", "127.0.0.1:4222", "client address of the embedded NATS, for other tools to subscribe")
 	o.fs.IntVar(&c.agentPort, "agent-port", 16161, "port of each emulated PBX's SNMP agent")
 	o.fs.IntVar(&c.streamPort, "logstream-port", 11751, "port of each emulated PBX's maintenance-log stream")
+	o.fs.StringVar(&c.http, "http", "127.0.0.1:8080", "address of the NOC board, or off")
 	o.fs.BoolVar(&c.showLogs, "show-logs", false, "also show plain log events (noise), not only licence, alarm and system events")
 	logFlags(o, &lc)
 	if err := o.load(args); err != nil {
@@ -82,7 +84,7 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 
 	cfg := ingest.Defaults()
 	cfg.SyslogUDP, cfg.SyslogTCP, cfg.SNMPUDP = "127.0.0.1:0", "127.0.0.1:0", "127.0.0.1:0"
-	cfg.NATSListen, cfg.DataDir = c.natsListen, c.dataDir
+	cfg.NATSListen, cfg.DataDir, cfg.HTTP = c.natsListen, c.dataDir, c.http
 	cfg.SNMPCommunities, cfg.SNMPReadCommunity, cfg.SNMPReadPort = []string{"public"}, "public", c.agentPort
 	cfg.Systems = names
 	for ip := range names {
@@ -100,6 +102,9 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fmt.Fprintf(stdout, "pbxalarm demo: scenario %s, %d systems, %s of virtual time in %s\n",
 		sc.Name, len(names), sc.End.Sub(sc.Start).Round(time.Hour), c.duration)
 	fmt.Fprintf(stdout, "  NATS %s (stream PBX_EVENTS; try: pbxalarm tail --nats-url %s)\n", a.NATS, a.NATS)
+	if a.HTTP != nil {
+		fmt.Fprintf(stdout, "  board http://%s/ (licence state per PBX, live)\n", a.HTTP)
+	}
 	fmt.Fprintf(stdout, "  syslog tcp %s, snmp %s, log streams on port %d of each PBX\n\n", a.SyslogTCP, a.SNMP, c.streamPort)
 
 	shown := newEventCounter()

@@ -19,11 +19,12 @@ func TestDemo_ShowsTheEscalationAndASummary(t *testing.T) {
 	var out, errs bytes.Buffer
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	err := runDemo(ctx, []string{"--duration", "8s", "--nats-listen", "127.0.0.1:0",
+	err := runDemo(ctx, []string{"--duration", "8s", "--nats-listen", "127.0.0.1:0", "--http", "127.0.0.1:0",
 		"--agent-port", strconv.Itoa(freePort(t, "udp")), "--logstream-port", strconv.Itoa(freePort(t, "tcp"))}, &out, &errs)
 	require.NoError(t, err, "stderr: %s", &errs)
 	text := out.String()
 	assert.Contains(t, text, "pbxalarm demo: scenario cert-2020")
+	assert.Regexp(t, `board http://127\.0\.0\.1:\d+/`, text, "the demo opens with the board's address")
 	for _, want := range []string{"licence  warning", "licence  minor", "licence  major", "licence  critical", "licence  system_lock", "licence  cleared"} {
 		assert.Contains(t, text, want, "the live view shows each level")
 	}

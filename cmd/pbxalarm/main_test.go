@@ -49,7 +49,7 @@ func TestBinary_ServeThenSIGTERMExitsZero(t *testing.T) {
 	natsURL := "nats://127.0.0.1:" + strconv.Itoa(natsPort)
 	cmd := exec.Command(bin, "serve",
 		"--nats-listen", "127.0.0.1:"+strconv.Itoa(natsPort),
-		"--syslog-tcp", "127.0.0.1:"+strconv.Itoa(tcpPort), "--syslog-udp", "off", "--snmp-udp", "off",
+		"--syslog-tcp", "127.0.0.1:"+strconv.Itoa(tcpPort), "--syslog-udp", "off", "--snmp-udp", "off", "--http", "off",
 		"--data-dir", t.TempDir())
 	var logs bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &logs, &logs

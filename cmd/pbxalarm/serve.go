@@ -43,6 +43,7 @@ func serveFlags(o *options, c *ingest.Config, lc *logConfig) {
 	fs.DurationVar(&c.StreamMaxAge, "stream-max-age", c.StreamMaxAge, "how long the stream keeps events (0 = forever)")
 	fs.DurationVar(&c.StreamDuplicates, "stream-duplicates", c.StreamDuplicates, "JetStream duplicate window (de-duplication by event id)")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", c.ShutdownTimeout, "how long shutdown may take to publish what is in flight")
+	fs.StringVar(&c.HTTP, "http", c.HTTP, "address of the NOC web board (licence state per PBX, live), or off")
 	fs.StringVar(&c.SNMPUDP, "snmp-udp", c.SNMPUDP, "SNMP trap and inform address, or off")
 	o.listVar(&c.SNMPCommunities, "snmp-community", "v1/v2c community to accept, optionally only from networks: COMMUNITY[@CIDR,CIDR...]")
 	fs.Func("snmp-user", "SNMPv3 user NAME:AUTH:AUTHPASS:PRIV:PRIVPASS@ENGINE (AUTH/PRIV may be none; ENGINE hex or any) (repeatable)", func(v string) error {

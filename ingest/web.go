@@ -1,0 +1,101 @@
+package ingest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"sync/atomic"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/pbxalarm/pbxalarm/tracker/board"
+)
+
+// LicenceBucket is the key-value bucket holding one licence state per
+// system, written by the tracker and watched by the board.
+const LicenceBucket = "pbx_licence"
+
+// licenceBucketConfig is the bucket both the tracker and the board open;
+// its history keeps each system's recent levels for the board's timelines.
+var licenceBucketConfig = jetstream.KeyValueConfig{
+	Bucket: LicenceBucket, History: 64, Storage: jetstream.FileStorage,
+	Description: "pbxalarm: licence state per PBX",
+}
+
+// web is the NOC board's HTTP server. It listens from the start; until
+// NATS answers and the bucket exists it serves 503.
+type web struct {
+	ln    net.Listener
+	srv   *http.Server
+	board atomic.Pointer[board.Board]
+}
+
+func listenWeb(addr string) (*web, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("http: %w", err)
+	}
+	w := &web{ln: ln}
+	w.srv = &http.Server{Handler: w, ReadHeaderTimeout: 10 * time.Second}
+	return w, nil
+}
+
+func (w *web) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
+	if b := w.board.Load(); b != nil {
+		b.ServeHTTP(rw, r)
+		return
+	}
+	rw.Header().Set("Retry-After", "1")
+	http.Error(rw, "pbxalarm board: waiting for NATS", http.StatusServiceUnavailable)
+}
+
+// Addr is where the board listens.
+func (w *web) Addr() net.Addr { return w.ln.Addr() }
+
+// Serve runs the board until ctx ends.
+func (w *web) Serve(ctx context.Context, s *Service) error {
+	go w.follow(ctx, s)
+	errc := make(chan error, 1)
+	go func() { errc <- w.srv.Serve(w.ln) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("http: %w", err)
+	case <-ctx.Done():
+	}
+	// The board's Run has ended with ctx, closing its event streams, so
+	// Shutdown does not wait on them.
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	if err := w.srv.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("http: shutdown: %w", err)
+	}
+	return nil
+}
+
+// follow opens the bucket once NATS answers and runs the board on it.
+func (w *web) follow(ctx context.Context, s *Service) {
+	delay := 100 * time.Millisecond
+	for {
+		attempt, cancel := context.WithTimeout(ctx, 5*time.Second)
+		kv, err := s.js.CreateOrUpdateKeyValue(attempt, licenceBucketConfig)
+		cancel()
+		if err == nil {
+			b := board.New(kv, board.WithLogger(s.log))
+			w.board.Store(b)
+			if err := b.Run(ctx); err != nil {
+				s.log.Error("board stopped", "err", err)
+			}
+			return
+		}
+		s.log.Warn("board: licence bucket not ready; retrying", "bucket", LicenceBucket, "err", err, "retry_in", delay)
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(delay):
+		}
+		delay = min(delay*2, 10*time.Second)
+	}
+}
