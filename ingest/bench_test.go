@@ -64,6 +64,7 @@ func benchService(b *testing.B, tune ...func(*Config)) (*Service, jetstream.Stre
 	cfg.NATSListen = "127.0.0.1:0"
 	cfg.DataDir = b.TempDir()
 	cfg.UDPReadBuffer = 32 << 20
+	cfg.Track = false
 	for _, f := range tune {
 		f(&cfg)
 	}

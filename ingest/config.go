@@ -11,6 +11,7 @@ import (
 
 	"github.com/pbxalarm/pbxalarm/events"
 	"github.com/pbxalarm/pbxalarm/ingest/snmp"
+	"github.com/pbxalarm/pbxalarm/licence"
 )
 
 // Off is the address value that disables a listener.
@@ -50,6 +51,11 @@ type Config struct {
 	StreamDuplicates time.Duration
 
 	HTTP string // the NOC board's address or "off"
+
+	// Track runs the licence-state tracker inside serve.
+	Track bool
+	// Schedules names each system's escalation schedule (default, 3300-legacy).
+	Schedules map[string]string
 
 	SNMPUDP           string        // SNMP notification address or "off"
 	SNMPCommunities   []string      // v1/v2c allow-list: "community" or "community@CIDR[,CIDR...]"
@@ -106,6 +112,7 @@ func Defaults() Config {
 		ShutdownTimeout:  30 * time.Second,
 		SNMPUDP:          ":9162",
 		HTTP:             ":8080",
+		Track:            true,
 		SNMPReadPort:     161,
 		SNMPReadTimeout:  2 * time.Second,
 	}
@@ -243,6 +250,11 @@ func (c *Config) Validate() error {
 		c.streamAddrs = append(c.streamAddrs, addr)
 		if named {
 			c.streamNames[addr] = name
+		}
+	}
+	for sys, name := range c.Schedules {
+		if _, err := licence.LookupSchedule(name); err != nil {
+			bad("schedules", "%s: %v", sys, err)
 		}
 	}
 	names, err := NewSystemNames(c.Systems)

@@ -18,6 +18,7 @@ import (
 	"github.com/pbxalarm/pbxalarm/ingest/publish"
 	"github.com/pbxalarm/pbxalarm/ingest/snmp"
 	"github.com/pbxalarm/pbxalarm/ingest/syslog"
+	"github.com/pbxalarm/pbxalarm/tracker"
 )
 
 // Service is a running ingester: its inputs are bound and its NATS side is
@@ -305,6 +306,17 @@ func (s *Service) Run(ctx context.Context) error {
 				stopInputs()
 			}
 		}()
+	}
+	if s.cfg.Track {
+		tr, err := tracker.New(s.js, tracker.Config{
+			Prefix: s.cfg.SubjectPrefix, Stream: s.cfg.StreamName,
+			Schedules: tracker.Schedules{BySystem: s.cfg.Schedules}, Logger: s.log,
+		})
+		if err != nil {
+			return err
+		}
+		wg.Add(1)
+		go func() { defer wg.Done(); _ = tr.Run(inputCtx) }()
 	}
 	if s.cfg.StreamSetup {
 		wg.Add(1)

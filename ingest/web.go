@@ -9,21 +9,9 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/nats-io/nats.go/jetstream"
-
+	"github.com/pbxalarm/pbxalarm/tracker"
 	"github.com/pbxalarm/pbxalarm/tracker/board"
 )
-
-// LicenceBucket is the key-value bucket holding one licence state per
-// system, written by the tracker and watched by the board.
-const LicenceBucket = "pbx_licence"
-
-// licenceBucketConfig is the bucket both the tracker and the board open;
-// its history keeps each system's recent levels for the board's timelines.
-var licenceBucketConfig = jetstream.KeyValueConfig{
-	Bucket: LicenceBucket, History: 64, Storage: jetstream.FileStorage,
-	Description: "pbxalarm: licence state per PBX",
-}
 
 // web is the NOC board's HTTP server. It listens from the start; until
 // NATS answers and the bucket exists it serves 503.
@@ -80,7 +68,7 @@ func (w *web) follow(ctx context.Context, s *Service) {
 	delay := 100 * time.Millisecond
 	for {
 		attempt, cancel := context.WithTimeout(ctx, 5*time.Second)
-		kv, err := s.js.CreateOrUpdateKeyValue(attempt, licenceBucketConfig)
+		kv, err := s.js.CreateOrUpdateKeyValue(attempt, tracker.BucketConfig)
 		cancel()
 		if err == nil {
 			b := board.New(kv, board.WithLogger(s.log))
@@ -90,7 +78,7 @@ func (w *web) follow(ctx context.Context, s *Service) {
 			}
 			return
 		}
-		s.log.Warn("board: licence bucket not ready; retrying", "bucket", LicenceBucket, "err", err, "retry_in", delay)
+		s.log.Warn("board: licence bucket not ready; retrying", "bucket", tracker.Bucket, "err", err, "retry_in", delay)
 		select {
 		case <-ctx.Done():
 			return

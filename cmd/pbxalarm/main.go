@@ -6,7 +6,10 @@
 //	pbxalarm serve [flags]    run the ingester (embedded NATS unless --nats-url)
 //	pbxalarm demo             serve + embedded NATS + an emulated fleet, events shown live
 //	pbxalarm emulate [flags]  run a fleet of virtual MiVB systems
+//	pbxalarm status [--json]  every PBX's licence state, soonest System Lock first
 //	pbxalarm tail [flags]     print events from the stream as they arrive
+//	pbxalarm track [flags]    run the licence-state tracker on its own
+//	pbxalarm watch            the status table, live
 //	pbxalarm version
 //
 // Run "pbxalarm <command> -h" for a command's flags.
@@ -36,7 +39,10 @@ func commands() []command {
 		{"serve", "receive syslog and SNMP, publish events to NATS JetStream", runServe},
 		{"demo", "run serve, the embedded NATS and an emulated fleet together, showing the events live", runDemo},
 		{"emulate", "run a fleet of virtual MiVB systems against syslog and SNMP receivers", runEmulate},
+		{"status", "print every PBX's licence state, soonest System Lock first", runStatus},
 		{"tail", "print events from the stream as they arrive", runTail},
+		{"track", "run the licence-state tracker on its own", runTrack},
+		{"watch", "the status table, live", runWatch},
 		{"version", "print the version", func(_ context.Context, _ []string, stdout, _ io.Writer) error {
 			_, err := fmt.Fprintln(stdout, "pbxalarm", version)
 			return err

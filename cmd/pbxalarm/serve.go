@@ -43,6 +43,7 @@ func serveFlags(o *options, c *ingest.Config, lc *logConfig) {
 	fs.DurationVar(&c.StreamMaxAge, "stream-max-age", c.StreamMaxAge, "how long the stream keeps events (0 = forever)")
 	fs.DurationVar(&c.StreamDuplicates, "stream-duplicates", c.StreamDuplicates, "JetStream duplicate window (de-duplication by event id)")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", c.ShutdownTimeout, "how long shutdown may take to publish what is in flight")
+	fs.BoolVar(&c.Track, "track", c.Track, "run the licence-state tracker (pbx_licence bucket, state events) inside serve")
 	fs.StringVar(&c.HTTP, "http", c.HTTP, "address of the NOC web board (licence state per PBX, live), or off")
 	fs.StringVar(&c.SNMPUDP, "snmp-udp", c.SNMPUDP, "SNMP trap and inform address, or off")
 	o.listVar(&c.SNMPCommunities, "snmp-community", "v1/v2c community to accept, optionally only from networks: COMMUNITY[@CIDR,CIDR...]")
@@ -86,6 +87,14 @@ func serveFlags(o *options, c *ingest.Config, lc *logConfig) {
 			return fmt.Errorf("want {name, auth, auth_pass, priv, priv_pass}: %w", err)
 		}
 		c.SNMPReadUser = &u
+		return nil
+	})
+	o.structuredKey("schedules", func(n *yaml.Node) error {
+		m := map[string]string{}
+		if err := n.Decode(&m); err != nil {
+			return fmt.Errorf("want a mapping of system name to schedule (default, 3300-legacy): %w", err)
+		}
+		c.Schedules = m
 		return nil
 	})
 	o.structuredKey("systems", func(n *yaml.Node) error {
