@@ -128,15 +128,59 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err := sum.WriteText(stdout); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "\nEvents on NATS: %s\n(the fleet sent %d messages)\n", shown, sum.Sent.Total())
+	fmt.Fprintf(stdout, "\nEvents on NATS: %s\n(the fleet sent %d messages; %d events were made from them)\n", shown, sum.Sent.Total(), shown.ingested())
+	if cfg.Track {
+		if err := printStatus(ctx, a.NATS, stdout); err != nil {
+			fmt.Fprintf(stderr, "demo: status: %v\n", err)
+		}
+	}
 	stopSvc()
 	return errors.Join(runErr, <-svcDone)
+}
+
+// printStatus waits for the tracker to apply every event, then prints the
+// licence state of each system, as pbxalarm status does.
+func printStatus(ctx context.Context, url string, w io.Writer) error {
+	nc, err := nats.Connect(url, nats.Name("pbxalarm-demo-status"))
+	if err != nil {
+		return err
+	}
+	defer nc.Close()
+	js, err := jetstream.New(nc)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	for {
+		c, err := js.Consumer(ctx, "PBX_EVENTS", "pbxalarm-tracker")
+		if err == nil {
+			if info, err := c.Info(ctx); err == nil && info.NumPending == 0 && info.NumAckPending == 0 {
+				break
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("the tracker did not catch up: %w", ctx.Err())
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+	kv, err := openBucket(ctx, js)
+	if err != nil {
+		return err
+	}
+	states, err := readStates(ctx, kv)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(w, "\nLicence state per PBX (pbxalarm status):")
+	return writeTable(w, states, isTerminal(w))
 }
 
 // settle waits until want events have been shown, or until timeout.
 func settle(shown *eventCounter, want uint64, timeout time.Duration) {
 	deadline := time.Now().Add(timeout)
-	for time.Now().Before(deadline) && shown.total() < want {
+	for time.Now().Before(deadline) && shown.ingested() < want {
 		time.Sleep(50 * time.Millisecond)
 	}
 }
@@ -155,12 +199,16 @@ func (c *eventCounter) add(t events.Type) {
 	c.mu.Unlock()
 }
 
-func (c *eventCounter) total() uint64 {
+// ingested counts the events made from what the fleet sent: all but the
+// tracker's state events.
+func (c *eventCounter) ingested() uint64 {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	var t uint64
-	for _, n := range c.n {
-		t += n
+	for typ, n := range c.n {
+		if k, _ := events.KindOf(typ); k != events.KindState {
+			t += n
+		}
 	}
 	return t
 }
