@@ -52,7 +52,9 @@ func TestBoardInChromium_ShowsTheEmulatedFleetEscalating(t *testing.T) {
 	_, err = chromedp.Run(bctx, chromedp.Evaluate[bool](`window.__loadedOnce = true`))
 	require.NoError(t, err)
 
-	go func() { _, _ = emulator.Run(ctx, sc, emulator.Targets{Syslog: []string{"tcp+octet://" + a.SyslogTCP.String()}}, opts...) }()
+	go func() {
+		_, _ = emulator.Run(ctx, sc, emulator.Targets{Syslog: []string{"tcp+octet://" + a.SyslogTCP.String()}}, opts...)
+	}()
 
 	text := func() string {
 		s, _ := chromedp.Run(bctx, chromedp.Evaluate[string](`document.body.innerText`))
