@@ -124,10 +124,18 @@ func (t *Tracker) run(ctx context.Context) error {
 	}
 	defer it.Stop()
 	go func() { <-ctx.Done(); it.Stop() }()
-	ticker := time.NewTicker(time.Second)
-	defer ticker.Stop()
+	lastCheck := time.Now()
 	for {
-		m, err := it.Next()
+		// Wake at least every second, so staleness is noticed when nothing
+		// arrives at all.
+		m, err := it.Next(jetstream.NextMaxWait(time.Second))
+		if time.Since(lastCheck) >= time.Second || errors.Is(err, nats.ErrTimeout) {
+			t.checkStale(ctx)
+			lastCheck = time.Now()
+		}
+		if errors.Is(err, nats.ErrTimeout) {
+			continue
+		}
 		if err != nil {
 			if ctx.Err() != nil || errors.Is(err, jetstream.ErrMsgIteratorClosed) {
 				return ctx.Err()
@@ -140,11 +148,6 @@ func (t *Tracker) run(ctx context.Context) error {
 		}
 		if err := m.Ack(); err != nil {
 			return fmt.Errorf("tracker: ack: %w", err)
-		}
-		select {
-		case <-ticker.C:
-			t.checkStale(ctx)
-		default:
 		}
 	}
 }

@@ -169,3 +169,56 @@ func TestTracker_RestartMidwayReachesTheSameState(t *testing.T) {
 	assert.Equal(t, events.SeverityMajor, st.Level)
 	assert.Equal(t, 8, st.Day)
 }
+
+// A system in violation that goes quiet for longer than the reminder
+// interval, while the rest of the fleet's clock moves on, is marked stale
+// and a pbx.state.stale event says so.
+func TestTracker_QuietSystemInViolationGoesStale(t *testing.T) {
+	js := startNATS(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	runTracker(t, ctx, js, "tracker-s")
+	pub := func(e events.Event) {
+		b, err := e.Marshal()
+		require.NoError(t, err)
+		_, err = js.Publish(context.Background(), e.NATSSubject("pbx"), b, jetstream.WithMsgID(e.ID))
+		require.NoError(t, err)
+	}
+	pub(licenceEvent("HQ", events.TransportSyslog, events.SeverityMinor, events.CauseLicenceOveruse, day(3), 3))
+	// Another system speaks two days later (in event time): HQ has been
+	// quiet for 48 h, more than the 25 h reminder interval.
+	pub(licenceEvent("BRANCH", events.TransportSyslog, events.SeverityWarning, events.CauseLicenceOveruse, day(5), 1))
+	require.Eventually(t, func() bool {
+		st, err := js.Stream(context.Background(), "PBX_EVENTS")
+		if err != nil {
+			return false
+		}
+		info, err := st.Info(context.Background(), jetstream.WithSubjectFilter("pbx.hq.state.minor"))
+		if err != nil {
+			return false
+		}
+		kv, err := js.KeyValue(context.Background(), Bucket)
+		if err != nil {
+			return false
+		}
+		e, err := kv.Get(context.Background(), "hq")
+		if err != nil {
+			return false
+		}
+		var s State
+		return json.Unmarshal(e.Value(), &s) == nil && s.Stale && info.State.Msgs >= 2
+	}, 20*time.Second, 20*time.Millisecond, "HQ was never marked stale")
+	cons, err := js.OrderedConsumer(context.Background(), "PBX_EVENTS", jetstream.OrderedConsumerConfig{FilterSubjects: []string{"pbx.hq.state.minor"}})
+	require.NoError(t, err)
+	var types []events.Type
+	for {
+		m, err := cons.Next(jetstream.FetchMaxWait(time.Second))
+		if err != nil {
+			break
+		}
+		e, err := events.Unmarshal(m.Data())
+		require.NoError(t, err)
+		types = append(types, e.Type)
+	}
+	assert.Equal(t, []events.Type{events.TypeStateEscalated, events.TypeStateStale}, types)
+}
