@@ -12,6 +12,7 @@ import (
 
 	"golang.org/x/time/rate"
 
+	"github.com/pbxalarm/pbxalarm/ingest/internal/udpbuf"
 	"github.com/pbxalarm/pbxalarm/ingest/mivb"
 )
 
@@ -61,7 +62,7 @@ func Listen(addr string, h Handler, opts ...Option) (*Receiver, error) {
 		return nil, fmt.Errorf("snmp: listen udp %s: %w", addr, err)
 	}
 	log := cfg.logger
-	if granted, err := setReadBuffer(conn, cfg.readBuffer); err != nil {
+	if granted, err := udpbuf.Set(conn, cfg.readBuffer); err != nil {
 		log.Warn("snmp: cannot set the UDP receive buffer", "addr", conn.LocalAddr().String(), "want", cfg.readBuffer, "err", err)
 	} else {
 		// Linux reports twice the usable size (it counts its bookkeeping).

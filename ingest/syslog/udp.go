@@ -9,6 +9,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/pbxalarm/pbxalarm/ingest/internal/udpbuf"
 )
 
 // maxDatagram is the receive buffer size: the largest UDP payload and one
@@ -38,7 +40,7 @@ func ListenUDP(addr string, h Handler, opts ...Option) (*UDPListener, error) {
 	if err != nil {
 		return nil, fmt.Errorf("syslog: listen udp %s: %w", addr, err)
 	}
-	granted, err := setReadBuffer(conn, cfg.readBuffer)
+	granted, err := udpbuf.Set(conn, cfg.readBuffer)
 	if err != nil {
 		cfg.logger.Warn("syslog: cannot set the UDP receive buffer", "addr", conn.LocalAddr().String(), "want", cfg.readBuffer, "err", err)
 	} else {

@@ -1,13 +1,15 @@
-package snmp
+//go:build linux
+
+package udpbuf
 
 import (
 	"net"
 	"syscall"
 )
 
-// setReadBuffer sets SO_RCVBUF to n and returns what the kernel granted.
+// Set sets SO_RCVBUF to n and returns what the kernel granted.
 // SO_RCVBUFFORCE is tried first: as root it may exceed net.core.rmem_max.
-func setReadBuffer(c *net.UDPConn, n int) (int, error) {
+func Set(c *net.UDPConn, n int) (int, error) {
 	rc, err := c.SyscallConn()
 	if err != nil {
 		return 0, err
