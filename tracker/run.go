@@ -179,6 +179,14 @@ func (t *Tracker) handle(ctx context.Context, m jetstream.Msg) error {
 		if err != nil {
 			return fmt.Errorf("tracker: encode state of %s: %w", key, err)
 		}
+		// The transition is published before the state is stored: if the
+		// publish fails, nothing is stored and the redelivered event tries
+		// again, so no transition is lost. Its id makes a repeat harmless.
+		if tr != nil {
+			if err := t.publish(ctx, tr.StateEvent()); err != nil {
+				return err
+			}
+		}
 		if rev == 0 {
 			_, err = t.kv.Create(ctx, key, b)
 		} else {
@@ -191,9 +199,6 @@ func (t *Tracker) handle(ctx context.Context, m jetstream.Msg) error {
 			return fmt.Errorf("tracker: store state of %s: %w", key, err)
 		}
 		t.cache[key] = next
-		if tr != nil {
-			return t.publish(ctx, tr.StateEvent())
-		}
 		return nil
 	}
 }

@@ -235,19 +235,22 @@ func newPublisher(t testing.TB, js jetstream.JetStream, opts ...Option) *Publish
 }
 
 // requireNoWorkers checks that no Publisher goroutine is left: tests run
-// one at a time and close their publishers.
+// one at a time and close their publishers. A worker has called Done before
+// its goroutine has quite returned, so this waits a moment for it.
 func requireNoWorkers(t testing.TB) {
 	t.Helper()
-	buf := make([]byte, 1<<20)
-	for {
-		n := runtime.Stack(buf, true)
-		if n < len(buf) {
-			buf = buf[:n]
-			break
+	stacks := func() string {
+		buf := make([]byte, 1<<20)
+		for {
+			n := runtime.Stack(buf, true)
+			if n < len(buf) {
+				return string(buf[:n])
+			}
+			buf = make([]byte, 2*len(buf))
 		}
-		buf = make([]byte, 2*len(buf))
 	}
-	for _, fn := range []string{"(*Publisher).collect", "(*Publisher).retryLoop"} {
-		require.NotContains(t, string(buf), fn, "a Publisher goroutine is still running")
-	}
+	require.Eventually(t, func() bool {
+		s := stacks()
+		return !strings.Contains(s, "(*Publisher).collect") && !strings.Contains(s, "(*Publisher).retryLoop")
+	}, 5*time.Second, 10*time.Millisecond, "a Publisher goroutine is still running")
 }
