@@ -59,12 +59,16 @@ func Apply(st State, e *events.Event, seq uint64, sched Schedules, now time.Time
 		st.Release = d.Release
 	}
 	src := sourceOf(d)
+	// A record older than the newest record already applied (a publish
+	// retried after a NATS hiccup lands late in the stream) says what the
+	// level was then, not now: keep it out of the level.
+	outOfDate := d.Kind == events.KindLicence && src != "trap" && at.Before(newestRecord(st))
 	if s := d.SNMP; s != nil && s.AlarmLevel != nil {
 		st.Sources[src] = Source{Level: d.Severity, At: at, EventID: e.ID, AlarmLevel: *s.AlarmLevel, Ambiguous: s.LevelAmbiguous}
-	} else if d.Kind == events.KindLicence {
+	} else if d.Kind == events.KindLicence && !outOfDate {
 		st.Sources[src] = Source{Level: d.Severity, At: at, EventID: e.ID}
 	}
-	if d.Kind != events.KindLicence {
+	if d.Kind != events.KindLicence || outOfDate {
 		return st, nil
 	}
 	lvl, uncertain, possible := combine(st, d)
@@ -100,6 +104,17 @@ func Apply(st State, e *events.Event, seq uint64, sched Schedules, now time.Time
 	}
 	predict(&st, sched.lookup(st.System, st.Cause), at)
 	return st, transition(prev, st, at)
+}
+
+// newestRecord is the time of the newest log or log-stream record applied.
+func newestRecord(st State) time.Time {
+	var t time.Time
+	for _, k := range []string{"log", "logstream"} {
+		if s, ok := st.Sources[k]; ok && s.At.After(t) {
+			t = s.At
+		}
+	}
+	return t
 }
 
 // combine decides the level after a licence event. Logs and log streams

@@ -169,3 +169,18 @@ func TestStateEvent_SameTransitionSameID(t *testing.T) {
 	assert.Equal(t, events.TypeStateEscalated, se.Type)
 	assert.Equal(t, events.SeverityCleared, se.Data.State.PreviousLevel)
 }
+
+// A record that lands late in the stream (its publish was retried) does
+// not take the level back to what it was when the record was written.
+func TestApply_LateRecordDoesNotRegressTheLevel(t *testing.T) {
+	cert := events.CauseCertificateUpdate
+	st, trs := applyAll(t, Schedules{},
+		licenceEvent("A", events.TransportSyslog, events.SeverityWarning, cert, day(1), 1),
+		licenceEvent("A", events.TransportSyslog, events.SeverityMinor, cert, day(3), 3),
+		licenceEvent("A", events.TransportSyslog, events.SeverityWarning, cert, day(2), 2), // late
+		licenceEvent("A", events.TransportSyslog, events.SeverityMinor, cert, day(4), 4))
+	assert.Equal(t, events.SeverityMinor, st.Level)
+	assert.Equal(t, 4, st.Day)
+	require.Len(t, trs, 2, "warning and minor, nothing for the late record")
+	assert.Equal(t, uint64(4), st.LastSeq, "the late record is still applied, as a no-op")
+}
