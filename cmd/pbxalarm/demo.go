@@ -272,15 +272,8 @@ func showEvents(ctx context.Context, url string, w io.Writer, logs bool, count *
 
 // colour wraps a line in the ANSI colour of its severity on a terminal.
 func colour(w io.Writer, s events.Severity, line string) string {
-	if !isTerminal(w) {
+	if !isTerminal(w) || s == events.SeverityInfo {
 		return line
 	}
-	code := map[events.Severity]string{
-		events.SeverityCleared: "32", events.SeverityWarning: "33", events.SeverityMinor: "33;1",
-		events.SeverityMajor: "31", events.SeverityCritical: "31;1", events.SeveritySystemLock: "41;97;1",
-	}[s]
-	if code == "" {
-		return line
-	}
-	return "\x1b[" + code + "m" + line + "\x1b[0m"
+	return colourWord(s, line)
 }
