@@ -82,10 +82,11 @@ func TestEmulator_TrackerFollowsTheCert2020Fleet(t *testing.T) {
 		assert.Nil(t, st.SystemLockAt, "%s: no countdown once cleared", sys)
 	}
 
-	// PBX-AMS-07's state events, in order: every level to System Lock.
+	// PBX-AMS-07's level changes, in order: every level to System Lock.
 	cons, err := js.OrderedConsumer(ctx, "PBX_EVENTS", jetstream.OrderedConsumerConfig{FilterSubjects: []string{"pbx.pbx-ams-07.state.*"}})
 	require.NoError(t, err)
 	var levels []events.Severity
+	var trail []string
 	var lastNext *time.Time
 	for {
 		m, err := cons.Next(jetstream.FetchMaxWait(2 * time.Second))
@@ -94,13 +95,20 @@ func TestEmulator_TrackerFollowsTheCert2020Fleet(t *testing.T) {
 		}
 		e, err := events.Unmarshal(m.Data())
 		require.NoError(t, err)
+		if e.Type == events.TypeStateStale {
+			// Instant replay interleaves the systems' connections, so the
+			// fleet clock may run a day ahead of one system: stale events
+			// are fair there, and are not level changes.
+			continue
+		}
 		levels = append(levels, e.Data.State.Level)
+		trail = append(trail, string(e.Data.State.PreviousLevel)+"->"+string(e.Data.State.Level)+"@"+e.Time.Format(time.RFC3339)+" id "+e.ID)
 		if e.Data.State.Level == events.SeverityMajor {
 			lastNext = e.Data.State.NextEscalationAt
 		}
 	}
 	assert.Equal(t, []events.Severity{events.SeverityWarning, events.SeverityMinor, events.SeverityMajor,
-		events.SeverityCritical, events.SeveritySystemLock}, levels)
+		events.SeverityCritical, events.SeveritySystemLock}, levels, "state events: %v", trail)
 	require.NotNil(t, lastNext, "the Major transition predicts Critical")
 	assert.Equal(t, 2020, lastNext.Year())
 }
