@@ -44,4 +44,8 @@ func TestDemo_ShowsTheEscalationAndASummary(t *testing.T) {
 	assert.Equal(t, m[2], strconv.Itoa(total), "every message the fleet sent is an event on NATS")
 	assert.Regexp(t, `Licence state per PBX[^\n]*\nSYSTEM +RELEASE +LEVEL`, text, "the demo ends with the status table")
 	assert.Regexp(t, `PBX-AMS-07 +5\.0 SP2 PR2 +system_lock +certificate_update`, text)
+	// Records carry the fleet's 2020 dates, traps the wall clock: the
+	// patched systems must still end cleared.
+	assert.Regexp(t, `PBX-NYC-02 +8\.0 SP1 +cleared`, text)
+	assert.Regexp(t, `PBX-LON-01 +9\.0 SP2 +cleared`, text)
 }
