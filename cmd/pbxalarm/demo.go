@@ -12,7 +12,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/pbxalarm/pbxalarm/emulator"
@@ -141,15 +140,11 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 // printStatus waits for the tracker to apply every event, then prints the
 // licence state of each system, as pbxalarm status does.
 func printStatus(ctx context.Context, url string, w io.Writer) error {
-	nc, err := nats.Connect(url, nats.Name("pbxalarm-demo-status"))
+	js, closeNATS, err := (&natsFlags{url: url}).jetstream("pbxalarm-demo-status")
 	if err != nil {
 		return err
 	}
-	defer nc.Close()
-	js, err := jetstream.New(nc)
-	if err != nil {
-		return err
-	}
+	defer closeNATS()
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	for {
@@ -230,25 +225,14 @@ func (c *eventCounter) String() string {
 
 // showEvents prints each event from the stream as it arrives.
 func showEvents(ctx context.Context, url string, w io.Writer, logs bool, count *eventCounter) error {
-	nc, err := nats.Connect(url, nats.Name("pbxalarm-demo"))
+	js, closeNATS, err := (&natsFlags{url: url}).jetstream("pbxalarm-demo")
 	if err != nil {
 		return err
 	}
-	defer nc.Close()
-	js, err := jetstream.New(nc)
-	if err != nil {
-		return err
-	}
-	var cons jetstream.Consumer
-	for {
-		if cons, err = js.OrderedConsumer(ctx, "PBX_EVENTS", jetstream.OrderedConsumerConfig{}); err == nil {
-			break
-		}
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-time.After(100 * time.Millisecond):
-		}
+	defer closeNATS()
+	cons, ok := waitForStream(ctx, js, "PBX_EVENTS", jetstream.OrderedConsumerConfig{}, 100*time.Millisecond, nil)
+	if !ok {
+		return nil
 	}
 	for {
 		m, err := cons.Next(jetstream.FetchContext(ctx))

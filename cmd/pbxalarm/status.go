@@ -40,6 +40,30 @@ func (n *natsFlags) jetstream(name string) (jetstream.JetStream, func(), error) 
 	return js, nc.Close, nil
 }
 
+// waitForStream opens an ordered consumer on stream, retrying every
+// interval until the stream exists; wait reports each failed try. ok is
+// false when ctx ended first.
+func waitForStream(ctx context.Context, js jetstream.JetStream, stream string, cfg jetstream.OrderedConsumerConfig,
+	interval time.Duration, wait func(error)) (jetstream.Consumer, bool) {
+	for {
+		cons, err := js.OrderedConsumer(ctx, stream, cfg)
+		if err == nil {
+			return cons, true
+		}
+		if ctx.Err() != nil {
+			return nil, false
+		}
+		if wait != nil {
+			wait(err)
+		}
+		select {
+		case <-ctx.Done():
+			return nil, false
+		case <-time.After(interval):
+		}
+	}
+}
+
 // runTrack runs the tracker on its own, so several ingesters can share one.
 func runTrack(ctx context.Context, args []string, _, stderr io.Writer) error {
 	var n natsFlags

@@ -11,7 +11,6 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/pbxalarm/pbxalarm/events"
-	"github.com/pbxalarm/pbxalarm/ingest/publish"
 )
 
 // runTail prints events from the stream as they arrive: one line each, or
@@ -20,12 +19,12 @@ func runTail(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	o := newOptions("tail")
 	o.fs.SetOutput(stderr)
 	var (
-		url, creds, stream, subject string
-		asJSON, all                 bool
-		count                       int
+		n               natsFlags
+		stream, subject string
+		asJSON, all     bool
+		count           int
 	)
-	o.fs.StringVar(&url, "nats-url", "nats://127.0.0.1:4222", "NATS server URL(s)")
-	o.fs.StringVar(&creds, "nats-creds", "", "NATS credentials file")
+	n.register(o)
 	o.fs.StringVar(&stream, "stream-name", "PBX_EVENTS", "JetStream stream")
 	o.fs.StringVar(&subject, "subject", "pbx.>", "subject filter, e.g. 'pbx.*.licence.*'")
 	o.fs.BoolVar(&asJSON, "json", false, "print each event as its JSON document")
@@ -34,38 +33,22 @@ func runTail(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err := o.load(args); err != nil {
 		return err
 	}
-	nc, err := publish.Connect(publish.ConnConfig{URLs: url, Name: "pbxalarm-tail", CredsFile: creds}, discardLogger())
+	js, closeNATS, err := n.jetstream("pbxalarm-tail")
 	if err != nil {
 		return err
 	}
-	defer nc.Close()
-	js, err := jetstream.New(nc)
-	if err != nil {
-		return fmt.Errorf("tail: %w", err)
-	}
+	defer closeNATS()
 	policy := jetstream.DeliverNewPolicy
 	if all {
 		policy = jetstream.DeliverAllPolicy
 	}
-	var cons jetstream.Consumer
-	for {
-		cons, err = js.OrderedConsumer(ctx, stream, jetstream.OrderedConsumerConfig{
-			FilterSubjects: []string{subject}, DeliverPolicy: policy,
-		})
-		if err == nil {
-			break
-		}
-		if ctx.Err() != nil {
-			return nil
-		}
-		fmt.Fprintf(stderr, "waiting for stream %s at %s: %v\n", stream, url, err)
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-time.After(time.Second):
-		}
+	cons, ok := waitForStream(ctx, js, stream, jetstream.OrderedConsumerConfig{
+		FilterSubjects: []string{subject}, DeliverPolicy: policy,
+	}, time.Second, func(err error) { fmt.Fprintf(stderr, "waiting for stream %s at %s: %v\n", stream, n.url, err) })
+	if !ok {
+		return nil
 	}
-	for n := 0; count == 0 || n < count; n++ {
+	for i := 0; count == 0 || i < count; i++ {
 		m, err := cons.Next(jetstream.FetchContext(ctx))
 		if err != nil {
 			if ctx.Err() != nil {
