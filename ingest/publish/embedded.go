@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go"
 )
 
 // EmbeddedConfig configures the embedded NATS server.
@@ -33,6 +34,9 @@ type EmbeddedConfig struct {
 	// ReadyTimeout bounds the wait for the server to accept connections;
 	// default 30s.
 	ReadyTimeout time.Duration
+	// NoListener runs the server without any network listener: only this
+	// process reaches it, through InProcess. Host and Port are ignored.
+	NoListener bool
 }
 
 // Embedded is a NATS server with JetStream running in this process.
@@ -72,7 +76,8 @@ func StartEmbedded(ctx context.Context, cfg EmbeddedConfig, logger *slog.Logger)
 		JetStreamMaxStore:  cfg.MaxStore,
 		JetStreamMaxMemory: cfg.MaxMemory,
 		// The process owns its signals; the server must not exit on them.
-		NoSigs: true,
+		NoSigs:     true,
+		DontListen: cfg.NoListener,
 	}
 	srv, err := server.NewServer(opts)
 	if err != nil {
@@ -129,6 +134,10 @@ func (e *Embedded) ClientURL() string {
 	}
 	return "nats://" + net.JoinHostPort(ip.String(), strconv.Itoa(addr.Port))
 }
+
+// InProcess is the nats.Connect option that connects to the server inside
+// this process, without a socket.
+func (e *Embedded) InProcess() nats.Option { return nats.InProcessServer(e.srv) }
 
 // Shutdown stops the server and waits until it has closed its clients and
 // flushed JetStream's files.
