@@ -43,6 +43,9 @@ type Config struct {
 	NATSTLSKey  string
 	DataDir     string // embedded JetStream storage and other state
 	MaxInFlight int    // messages awaiting their PubAck before inputs block
+	// SpoolMaxBytes bounds the local spool that holds accepted events until
+	// an external NATS (NATSURL) has acknowledged them.
+	SpoolMaxBytes int64
 
 	SubjectPrefix    string
 	StreamSetup      bool // create or update the stream at start
@@ -104,6 +107,7 @@ func Defaults() Config {
 		NATSListen:       "127.0.0.1:4222",
 		DataDir:          "./pbxalarm-data",
 		MaxInFlight:      4096,
+		SpoolMaxBytes:    1 << 30,
 		SubjectPrefix:    events.DefaultPrefix,
 		StreamSetup:      true,
 		StreamName:       "PBX_EVENTS",
@@ -168,15 +172,18 @@ func (c *Config) Validate() error {
 		if _, _, err := net.SplitHostPort(c.NATSListen); err != nil {
 			bad("nats-listen", "%v", err)
 		}
-		if c.DataDir == "" {
-			bad("data-dir", "required for the embedded NATS server")
-		}
 	} else {
 		for _, u := range strings.Split(c.NATSURL, ",") {
 			if strings.TrimSpace(u) == "" {
 				bad("nats-url", "empty URL in %q", c.NATSURL)
 			}
 		}
+	}
+	if c.DataDir == "" {
+		bad("data-dir", "required: it holds the embedded NATS server's store or the spool")
+	}
+	if c.SpoolMaxBytes < 1<<20 {
+		bad("spool-max-bytes", "must be at least 1 MiB (1048576), got %d", c.SpoolMaxBytes)
 	}
 	if (c.NATSTLSCert == "") != (c.NATSTLSKey == "") {
 		bad("nats-tls-cert", "nats-tls-cert and nats-tls-key go together")

@@ -17,6 +17,7 @@ import (
 	"github.com/pbxalarm/pbxalarm/ingest/logstream"
 	"github.com/pbxalarm/pbxalarm/ingest/publish"
 	"github.com/pbxalarm/pbxalarm/ingest/snmp"
+	"github.com/pbxalarm/pbxalarm/ingest/spool"
 	"github.com/pbxalarm/pbxalarm/ingest/syslog"
 	"github.com/pbxalarm/pbxalarm/tracker"
 )
@@ -32,6 +33,11 @@ type Service struct {
 	js       jetstream.JetStream
 	pub      *publish.Publisher
 	pipeline *Pipeline
+
+	// With an external NATS, inputs publish into the spool and the
+	// forwarder moves what is spooled to the external stream.
+	spool     *spool.Spool
+	forwarder *spool.Forwarder
 
 	// publishCtx outlives the inputs: what they have read is still
 	// published after they stop, until the shutdown deadline.
@@ -106,7 +112,23 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (_ *Service, err err
 	if err != nil {
 		return nil, fmt.Errorf("ingest: jetstream: %w", err)
 	}
-	s.pub = publish.NewPublisher(s.js, publish.WithMaxInFlight(cfg.MaxInFlight), publish.WithLogger(log))
+	// With the embedded server the events stream is itself on local disk;
+	// with an external NATS every event is accepted into the local spool
+	// first, so that an outage of that NATS loses nothing.
+	into := s.js
+	if cfg.NATSURL != "" {
+		s.spool, err = spool.Open(ctx, spool.Config{
+			Dir: filepath.Join(cfg.DataDir, "spool"), MaxBytes: cfg.SpoolMaxBytes,
+			Subjects: []string{cfg.SubjectPrefix + ".>"}, Duplicates: cfg.StreamDuplicates,
+		}, log)
+		if err != nil {
+			return nil, fmt.Errorf("ingest: %w", err)
+		}
+		into = s.spool.JetStream()
+		s.forwarder = s.spool.NewForwarder(s.js, publish.WithMaxInFlight(cfg.MaxInFlight),
+			publish.WithLogger(log.With("component", "forwarder")))
+	}
+	s.pub = publish.NewPublisher(into, publish.WithMaxInFlight(cfg.MaxInFlight), publish.WithLogger(log))
 	s.publishCtx, s.cancelPublish = context.WithCancel(context.WithoutCancel(ctx))
 	s.pipeline = NewPipeline(cfg.SubjectPrefix, cfg.systems, cfg.Location(), s.pub, log)
 	if err := s.bindInputs(); err != nil {
@@ -322,6 +344,20 @@ func (s *Service) Run(ctx context.Context) error {
 		wg.Add(1)
 		go func() { defer wg.Done(); s.ensureStream(inputCtx) }()
 	}
+	// The forwarder outlives the inputs: it drains the spool at shutdown.
+	var forwarding sync.WaitGroup
+	var forwardErr error
+	forwardCtx, stopForwarding := context.WithCancel(s.publishCtx)
+	defer stopForwarding()
+	if s.forwarder != nil {
+		forwarding.Add(1)
+		go func() {
+			defer forwarding.Done()
+			if forwardErr = s.forwarder.Run(forwardCtx); forwardErr != nil {
+				stopInputs()
+			}
+		}()
+	}
 	a := s.Addrs()
 	s.log.Info("pbxalarm serving", "syslog_udp", a.SyslogUDP, "syslog_tcp", a.SyslogTCP,
 		"syslog_tls", a.SyslogTLS, "snmp", a.SNMP, "board", a.HTTP, "logstreams", s.cfg.streamAddrs, "nats", a.NATS, "embedded_nats", s.embedded != nil,
@@ -341,6 +377,18 @@ func (s *Service) Run(ctx context.Context) error {
 	}
 	if err := s.pub.Close(closeCtx); err != nil {
 		errs = append(errs, fmt.Errorf("ingest: shutdown: %w", err))
+	}
+	if s.forwarder != nil {
+		// What could not be forwarded in time stays in the spool for the
+		// next start.
+		if err := s.forwarder.Drain(closeCtx); err != nil {
+			s.log.Warn("spool not drained before the shutdown deadline; kept for the next start", "err", err)
+		}
+		stopForwarding()
+		forwarding.Wait()
+		if forwardErr != nil {
+			errs = append(errs, fmt.Errorf("ingest: %w", forwardErr))
+		}
 	}
 	s.cancelPublish()
 	s.closeNATS()
@@ -379,6 +427,9 @@ func (s *Service) ensureStream(ctx context.Context) {
 func (s *Service) closeNATS() {
 	if s.nc != nil {
 		s.nc.Close()
+	}
+	if s.spool != nil {
+		s.spool.Close()
 	}
 	if s.embedded != nil {
 		s.embedded.Shutdown()

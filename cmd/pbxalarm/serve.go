@@ -37,6 +37,7 @@ func serveFlags(o *options, c *ingest.Config, lc *logConfig) {
 	fs.StringVar(&c.NATSTLSKey, "nats-tls-key", c.NATSTLSKey, "client key for NATS")
 	fs.StringVar(&c.DataDir, "data-dir", c.DataDir, "directory for the embedded JetStream store and other state")
 	fs.IntVar(&c.MaxInFlight, "max-in-flight", c.MaxInFlight, "events awaiting their JetStream acknowledgement before inputs wait")
+	fs.Int64Var(&c.SpoolMaxBytes, "spool-max-bytes", c.SpoolMaxBytes, "bound of the local spool (under data-dir) holding accepted events until the external NATS acknowledges them; when full, inputs wait")
 	fs.StringVar(&c.SubjectPrefix, "subject-prefix", c.SubjectPrefix, "first token(s) of every event subject")
 	fs.BoolVar(&c.StreamSetup, "stream-setup", c.StreamSetup, "create or update the stream at start")
 	fs.StringVar(&c.StreamName, "stream-name", c.StreamName, "JetStream stream name")
