@@ -132,8 +132,13 @@ type Stats struct {
 	LastSeq  uint64 // the newest message's spool sequence
 }
 
-// Full reports whether the spool has no room for another message.
-func (st Stats) Full() bool { return int64(st.Bytes) >= st.MaxBytes }
+// fullMargin is the room below which the spool counts as full: a frame of
+// the default maximum size (64 KiB) might no longer fit.
+const fullMargin = 64 << 10
+
+// Full reports whether the spool is at (or within 64 KiB of) its bound, so
+// that the next message may be refused.
+func (st Stats) Full() bool { return st.MaxBytes-int64(st.Bytes) < fullMargin }
 
 // Stats asks the spool's stream for its state.
 func (s *Spool) Stats(ctx context.Context) (Stats, error) {
