@@ -7,158 +7,25 @@ import (
 	"fmt"
 	"net"
 	"os"
-	"os/exec"
 	"regexp"
 	"strconv"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats.go"
-	"github.com/nats-io/nats.go/jetstream"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/pbxalarm/pbxalarm/internal/testcert"
+	"github.com/pbxalarm/pbxalarm/internal/testnats"
 )
 
 // Fault tests: a real nats-server process stopped and restarted under
 // load, and a spool that fills. Every message is tagged with a token
 // (tok-<input>-<n>) and the stream is read back to count each token.
 
-// natsProc is Debian's nats-server binary on a fixed port and store, so
-// that it can be stopped and started again as the same server.
-type natsProc struct {
-	t    *testing.T
-	bin  string
-	port string
-	dir  string
-	cmd  *exec.Cmd
-}
-
-func newNATSProc(t *testing.T) *natsProc {
-	bin, err := exec.LookPath("nats-server")
-	if err != nil {
-		bin = "/usr/sbin/nats-server"
-		if _, err := os.Stat(bin); err != nil {
-			t.Fatal("the nats-server binary is required (Debian package nats-server); .ci/run installs it")
-		}
-	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	p := &natsProc{t: t, bin: bin, port: port(l.Addr()), dir: t.TempDir()}
-	l.Close()
-	t.Cleanup(p.stop)
-	return p
-}
-
-func (p *natsProc) url() string { return "nats://127.0.0.1:" + p.port }
-
-func (p *natsProc) start() {
-	p.t.Helper()
-	cmd := exec.Command(p.bin, "-js", "-sd", p.dir, "-a", "127.0.0.1", "-p", p.port)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	require.NoError(p.t, cmd.Start())
-	p.cmd = cmd
-	require.Eventually(p.t, func() bool {
-		nc, err := nats.Connect(p.url(), nats.Timeout(200*time.Millisecond))
-		if err != nil {
-			return false
-		}
-		defer nc.Close()
-		js, err := jetstream.New(nc)
-		if err != nil {
-			return false
-		}
-		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-		defer cancel()
-		_, err = js.AccountInfo(ctx)
-		return err == nil
-	}, 20*time.Second, 50*time.Millisecond, "nats-server did not start: %s", &stderr)
-}
-
-// stop ends the server as an operator would (SIGTERM) and waits for it.
-func (p *natsProc) stop() {
-	if p.cmd == nil {
-		return
-	}
-	_ = p.cmd.Process.Signal(syscall.SIGTERM)
-	done := make(chan struct{})
-	go func() { _ = p.cmd.Wait(); close(done) }()
-	select {
-	case <-done:
-	case <-time.After(15 * time.Second):
-		_ = p.cmd.Process.Kill()
-		<-done
-	}
-	p.cmd = nil
-}
-
 var tokenRE = regexp.MustCompile(`tok-[a-z]+-[0-9]{6}`)
-
-// tokenCounts reads the whole stream and counts, per token, the events
-// that carry it (a token repeated inside one event counts once).
-func tokenCounts(t *testing.T, url, stream string) map[string]int {
-	t.Helper()
-	nc, err := nats.Connect(url)
-	require.NoError(t, err)
-	defer nc.Close()
-	js, err := jetstream.New(nc)
-	require.NoError(t, err)
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	s, err := js.Stream(ctx, stream)
-	require.NoError(t, err)
-	info, err := s.Info(ctx)
-	require.NoError(t, err)
-	counts := map[string]int{}
-	c, err := s.OrderedConsumer(ctx, jetstream.OrderedConsumerConfig{})
-	require.NoError(t, err)
-	for read := uint64(0); read < info.State.Msgs; {
-		batch, err := c.Fetch(int(min(info.State.Msgs-read, 1000)), jetstream.FetchMaxWait(5*time.Second))
-		require.NoError(t, err)
-		for m := range batch.Messages() {
-			read++
-			seen := map[string]bool{}
-			for _, tok := range tokenRE.FindAll(m.Data(), -1) {
-				if !seen[string(tok)] {
-					seen[string(tok)] = true
-					counts[string(tok)]++
-				}
-			}
-		}
-		require.NoError(t, batch.Error())
-	}
-	return counts
-}
-
-// streamMsgs is how many messages the stream holds, or 0 when it cannot
-// be asked.
-func streamMsgs(url, stream string) uint64 {
-	nc, err := nats.Connect(url, nats.Timeout(time.Second))
-	if err != nil {
-		return 0
-	}
-	defer nc.Close()
-	js, err := jetstream.New(nc)
-	if err != nil {
-		return 0
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-	defer cancel()
-	s, err := js.Stream(ctx, stream)
-	if err != nil {
-		return 0
-	}
-	info, err := s.Info(ctx)
-	if err != nil {
-		return 0
-	}
-	return info.State.Msgs
-}
 
 // sender sends tokens of one input at a steady pace until stopped and
 // remembers which it handed over successfully.
@@ -219,8 +86,8 @@ func TestFault_NATSOutageUnderLoadLosesNothing(t *testing.T) {
 	if d, err := time.ParseDuration(os.Getenv("PBXALARM_FAULT_OUTAGE")); err == nil {
 		outage = d // a shorter outage for quick local runs; CI uses 30s
 	}
-	np := newNATSProc(t)
-	np.start()
+	np := testnats.New(t)
+	np.Start()
 
 	// The log stream: a PBX-side listener that pbxalarm connects to.
 	lsLn, err := net.Listen("tcp", "127.0.0.1:0")
@@ -235,7 +102,7 @@ func TestFault_NATSOutageUnderLoadLosesNothing(t *testing.T) {
 
 	certs := testcert.New(t)
 	cfg := snmpConfig(t)
-	cfg.NATSURL = np.url()
+	cfg.NATSURL = np.URL()
 	cfg.SyslogTLS = "127.0.0.1:0"
 	cfg.TLSCert, cfg.TLSKey = certs.CertFile, certs.KeyFile
 	cfg.Logstreams = []string{"FAULTLS=" + lsLn.Addr().String()}
@@ -303,10 +170,10 @@ func TestFault_NATSOutageUnderLoadLosesNothing(t *testing.T) {
 	}()
 
 	time.Sleep(5 * time.Second)
-	np.stop()
+	np.Stop()
 	t.Logf("NATS stopped for %s", outage)
 	time.Sleep(outage)
-	np.start()
+	np.Start()
 	t.Log("NATS started again")
 	time.Sleep(5 * time.Second)
 	stopLoad()
@@ -317,9 +184,9 @@ func TestFault_NATSOutageUnderLoadLosesNothing(t *testing.T) {
 		require.Empty(t, s.errs, "%s: sending failed", s.name)
 		total += len(s.tokens())
 	}
-	require.Eventually(t, func() bool { return streamMsgs(np.url(), "PBX_EVENTS") >= uint64(total) },
+	require.Eventually(t, func() bool { return testnats.StreamMsgs(np.URL(), "PBX_EVENTS") >= uint64(total) },
 		120*time.Second, 100*time.Millisecond, "the stream never held all %d messages", total)
-	counts := tokenCounts(t, np.url(), "PBX_EVENTS")
+	counts := testnats.TokenCounts(t, np.URL(), "PBX_EVENTS", tokenRE)
 	for name, s := range senders {
 		toks := s.tokens()
 		missing, dup := 0, 0
@@ -346,9 +213,9 @@ func TestFault_NATSOutageUnderLoadLosesNothing(t *testing.T) {
 // is held by TCP flow control and informs go unanswered, so nothing is
 // accepted that cannot be kept. When NATS returns, everything arrives once.
 func TestFault_FullSpoolHoldsSendersThenDeliversEverything(t *testing.T) {
-	np := newNATSProc(t) // not started: NATS is away from the beginning
+	np := testnats.New(t) // not started: NATS is away from the beginning
 	cfg := snmpConfig(t)
-	cfg.NATSURL = np.url()
+	cfg.NATSURL = np.URL()
 	cfg.SpoolMaxBytes = 1 << 20
 	cfg.MaxInFlight = 256
 	r := startService(t, cfg)
@@ -405,11 +272,11 @@ func TestFault_FullSpoolHoldsSendersThenDeliversEverything(t *testing.T) {
 		"udp:" + a.SNMP.String(), "", trap301}, alarmVarbinds(tok("inform", 0), "2")...)...)
 	require.Error(t, err, "an inform must not be answered while the spool is full: %s", out)
 
-	np.start()
+	np.Start()
 	require.NoError(t, <-writerDone)
-	require.Eventually(t, func() bool { return streamMsgs(np.url(), "PBX_EVENTS") >= 40000 },
+	require.Eventually(t, func() bool { return testnats.StreamMsgs(np.URL(), "PBX_EVENTS") >= 40000 },
 		120*time.Second, 100*time.Millisecond, "not everything arrived")
-	counts := tokenCounts(t, np.url(), "PBX_EVENTS")
+	counts := testnats.TokenCounts(t, np.URL(), "PBX_EVENTS", tokenRE)
 	for n := range 40000 {
 		require.Equal(t, 1, counts[tok("tcp", n)], "line %d", n)
 	}
