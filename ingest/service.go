@@ -435,3 +435,14 @@ func (s *Service) closeNATS() {
 		s.embedded.Shutdown()
 	}
 }
+
+// SpoolStats reports the spool's content and what its forwarder has done.
+// ok is false when there is no spool: with the embedded NATS the events
+// stream itself is on local disk.
+func (s *Service) SpoolStats(ctx context.Context) (st spool.Stats, fwd spool.ForwarderStats, ok bool, err error) {
+	if s.spool == nil {
+		return st, fwd, false, nil
+	}
+	st, err = s.spool.Stats(ctx)
+	return st, s.forwarder.Stats(), true, err
+}
