@@ -9,6 +9,7 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"syscall"
 	"testing"
@@ -21,6 +22,13 @@ import (
 // Proc is one nats-server process with JetStream, restartable as the same
 // server.
 type Proc struct {
+	// Conf, when set before Start, is the server's configuration file
+	// text; the port and store given on the command line still apply.
+	Conf string
+	// ReadyOptions are the client options Start uses to see that the
+	// server is up (credentials, TLS) when Conf requires them.
+	ReadyOptions []nats.Option
+
 	t    testing.TB
 	bin  string
 	port string
@@ -56,7 +64,15 @@ func (p *Proc) URL() string { return "nats://127.0.0.1:" + p.port }
 // Start starts the server and waits until JetStream answers.
 func (p *Proc) Start() {
 	p.t.Helper()
-	cmd := exec.Command(p.bin, "-js", "-sd", p.dir, "-a", "127.0.0.1", "-p", p.port)
+	args := []string{"-js", "-sd", p.dir, "-a", "127.0.0.1", "-p", p.port}
+	if p.Conf != "" {
+		conf := filepath.Join(p.dir, "nats-server.conf")
+		if err := os.WriteFile(conf, []byte(p.Conf), 0o600); err != nil {
+			p.t.Fatal(err)
+		}
+		args = append(args, "-c", conf)
+	}
+	cmd := exec.Command(p.bin, args...)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	if err := cmd.Start(); err != nil {
@@ -64,7 +80,7 @@ func (p *Proc) Start() {
 	}
 	p.cmd = cmd
 	deadline := time.Now().Add(20 * time.Second)
-	for !p.ready() {
+	for !p.Ready(p.ReadyOptions...) {
 		if time.Now().After(deadline) {
 			p.t.Fatalf("nats-server did not start: %s", stderr.String())
 		}
@@ -72,8 +88,9 @@ func (p *Proc) Start() {
 	}
 }
 
-func (p *Proc) ready() bool {
-	nc, err := nats.Connect(p.URL(), nats.Timeout(200*time.Millisecond))
+// Ready reports whether a client with opts reaches JetStream.
+func (p *Proc) Ready(opts ...nats.Option) bool {
+	nc, err := nats.Connect(p.URL(), append([]nats.Option{nats.Timeout(200 * time.Millisecond)}, opts...)...)
 	if err != nil {
 		return false
 	}
