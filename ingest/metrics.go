@@ -79,7 +79,9 @@ func (m *metricsServer) serve() error {
 func (m *metricsServer) shutdown(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
-	if err := m.srv.Shutdown(ctx); err != nil {
+	err := m.srv.Shutdown(ctx)
+	m.ln.Close() // in case Serve had not started: Shutdown closes only listeners in use
+	if err != nil {
 		return fmt.Errorf("metrics: shutdown: %w", err)
 	}
 	return nil
