@@ -14,8 +14,9 @@ COPY --from=build /usr/share/zoneinfo /usr/share/zoneinfo
 COPY --from=build /out/pbxalarm /pbxalarm
 COPY --from=build --chown=65532:65532 /out/data /data
 # 65532 is the conventional "nonroot" uid; unprivileged ports only
-# (5514 syslog, 6514 syslog TLS, 9162 SNMP): map 514/162 on the host.
+# (5514 syslog, 6514 syslog TLS, 9162 SNMP, 9464 metrics and health):
+# map 514/162 on the host.
 USER 65532:65532
-EXPOSE 5514/udp 5514/tcp 6514/tcp 9162/udp
+EXPOSE 5514/udp 5514/tcp 6514/tcp 9162/udp 9464/tcp
 ENTRYPOINT ["/pbxalarm"]
 CMD ["serve", "--data-dir", "/data"]

@@ -61,6 +61,7 @@ func benchService(b *testing.B, tune ...func(*Config)) (*Service, jetstream.Stre
 	b.Helper()
 	cfg := Defaults()
 	cfg.SyslogUDP, cfg.SyslogTCP, cfg.SNMPUDP, cfg.HTTP = "127.0.0.1:0", "127.0.0.1:0", Off, Off
+	cfg.Metrics = Off
 	cfg.NATSListen = "127.0.0.1:0"
 	cfg.DataDir = b.TempDir()
 	cfg.UDPReadBuffer = 32 << 20

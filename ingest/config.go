@@ -53,7 +53,8 @@ type Config struct {
 	StreamMaxAge     time.Duration
 	StreamDuplicates time.Duration
 
-	HTTP string // the NOC board's address or "off"
+	HTTP    string // the NOC board's address or "off"
+	Metrics string // Prometheus /metrics, /healthz and /readyz address or "off"
 
 	// Track runs the licence-state tracker inside serve.
 	Track bool
@@ -116,6 +117,7 @@ func Defaults() Config {
 		ShutdownTimeout:  30 * time.Second,
 		SNMPUDP:          ":9162",
 		HTTP:             ":8080",
+		Metrics:          ":9464",
 		Track:            true,
 		SNMPReadPort:     161,
 		SNMPReadTimeout:  2 * time.Second,
@@ -134,7 +136,7 @@ func (c *Config) Validate() error {
 	}
 	for _, l := range []struct{ field, addr string }{
 		{"syslog-udp", c.SyslogUDP}, {"syslog-tcp", c.SyslogTCP}, {"syslog-tls", c.SyslogTLS},
-		{"snmp-udp", c.SNMPUDP}, {"http", c.HTTP},
+		{"snmp-udp", c.SNMPUDP}, {"http", c.HTTP}, {"metrics", c.Metrics},
 	} {
 		if err := checkAddr(l.addr); err != nil {
 			bad(l.field, "%v", err)

@@ -7,6 +7,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/pbxalarm/pbxalarm/events"
 	"github.com/pbxalarm/pbxalarm/ingest/logstream"
 	"github.com/pbxalarm/pbxalarm/ingest/mivb"
@@ -29,12 +31,17 @@ type Pipeline struct {
 	pub    Publisher
 	log    *slog.Logger
 
+	// latency, when set, observes each event's time from receipt to
+	// its PubAck.
+	latency prometheus.Observer
+
 	counts PipelineStats
 }
 
 // PipelineStats counts what went through the pipeline.
 type PipelineStats struct {
 	Received   atomic.Uint64 // messages handed in by inputs
+	Parsed     atomic.Uint64 // of those, with a parsed syslog header, SNMP PDU, or a log-stream line
 	Recognised atomic.Uint64 // of those, MiVB records or traps recognised
 	Published  atomic.Uint64 // handed to the publisher
 	Invalid    atomic.Uint64 // events that failed validation (a bug: logged loudly)
@@ -58,6 +65,9 @@ func (p *Pipeline) Stats() *PipelineStats { return &p.counts }
 func (p *Pipeline) HandleSyslog(ctx context.Context, m *syslog.Message) error {
 	p.counts.Received.Add(1)
 	hdr := m.Header
+	if hdr.Format != syslog.FormatNone {
+		p.counts.Parsed.Add(1)
+	}
 	r := mivb.Recognise(mivb.Input{Text: m.Text, SyslogSeverity: hdr.Severity, Location: p.loc})
 	d := events.Data{
 		System:     p.names.Name(m.Peer.Addr(), hdr.Hostname),
@@ -84,6 +94,7 @@ func (p *Pipeline) HandleSyslog(ctx context.Context, m *syslog.Message) error {
 // record itself names no system.
 func (p *Pipeline) HandleLogstream(ctx context.Context, m *logstream.Message, given string) error {
 	p.counts.Received.Add(1)
+	p.counts.Parsed.Add(1) // a line has no envelope to fail
 	r := mivb.Recognise(mivb.Input{Text: m.Text, Location: p.loc})
 	d := events.Data{
 		System:     p.names.Name(m.Peer.Addr(), given),
@@ -104,6 +115,7 @@ func (p *Pipeline) HandleLogstream(ctx context.Context, m *logstream.Message, gi
 // stopped it), so an inform is answered only then.
 func (p *Pipeline) HandleNotification(ctx context.Context, n *snmp.Notification, ack func(error)) error {
 	p.counts.Received.Add(1)
+	p.counts.Parsed.Add(1) // the receiver hands on decoded PDUs only
 	r := mivb.RecogniseTrap(n.Trap())
 	info := n.SNMP
 	given := n.SysName
@@ -176,9 +188,26 @@ func (p *Pipeline) publish(ctx context.Context, d events.Data, senderIP string, 
 			return fmt.Errorf("ingest: encode event %s: %w", e.ID, err)
 		}
 	}
+	if p.latency != nil && !d.ReceivedAt.IsZero() {
+		done = observeLatency(p.latency, d.ReceivedAt, done)
+	}
 	if err := p.pub.Publish(ctx, e.NATSSubject(p.prefix), e.ID, b, done); err != nil {
 		return fmt.Errorf("ingest: publish %s: %w", e.ID, err)
 	}
 	p.counts.Published.Add(1)
 	return nil
+}
+
+// observeLatency wraps done so that an acknowledged event's time since
+// receipt is observed: one Observe per event, in the publisher's ack
+// goroutine.
+func observeLatency(h prometheus.Observer, received time.Time, done func(error)) func(error) {
+	return func(err error) {
+		if err == nil {
+			h.Observe(time.Since(received).Seconds())
+		}
+		if done != nil {
+			done(err)
+		}
+	}
 }

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -50,6 +51,8 @@ type Service struct {
 	inputs      []input
 	clients     []*logstream.Client // inputs that connect out
 	web         *web
+	metrics     *metricsServer
+	state       atomic.Int32
 	addrs       Addrs
 }
 
@@ -64,6 +67,7 @@ type Addrs struct {
 	SyslogUDP, SyslogTCP, SyslogTLS net.Addr // nil when off
 	SNMP                            net.Addr // nil when off
 	HTTP                            net.Addr // the board; nil when off
+	Metrics                         net.Addr // /metrics, /healthz, /readyz; nil when off
 	NATS                            string   // client URL of the NATS in use
 }
 
@@ -190,6 +194,14 @@ func (s *Service) bindInputs() error {
 			s.web, s.addrs.HTTP = w, w.Addr()
 		}
 	}
+	if cfg.Metrics != Off {
+		if m, err := listenMetrics(cfg.Metrics, s); err != nil {
+			errs = append(errs, err)
+		} else {
+			s.metrics, s.addrs.Metrics = m, m.Addr()
+			s.pipeline.latency = m.latency
+		}
+	}
 	if len(cfg.streamAddrs) > 0 {
 		c, err := logstream.New(cfg.streamAddrs, logstreamHandler{s}, logstream.WithLogger(s.log),
 			logstream.WithStats(s.streamStats), logstream.WithMaxLineSize(cfg.MaxFrameSize))
@@ -207,6 +219,9 @@ func (s *Service) bindInputs() error {
 		}
 		if s.web != nil {
 			s.web.ln.Close()
+		}
+		if s.metrics != nil {
+			s.metrics.ln.Close()
 		}
 		return fmt.Errorf("ingest: bind: %w", err)
 	}
@@ -294,9 +309,30 @@ func (s *Service) SyslogStats() *syslog.Stats { return s.syslogStats }
 // Run serves until ctx ends, then shuts down: the inputs stop accepting,
 // everything already read is published and acknowledged (bounded by
 // ShutdownTimeout), and NATS is closed.
-func (s *Service) Run(ctx context.Context) error {
+func (s *Service) Run(ctx context.Context) (err error) {
 	inputCtx, stopInputs := context.WithCancel(ctx)
 	defer stopInputs()
+	if s.metrics != nil {
+		// Served until Run returns, so that the drain can be watched.
+		metricsErr := make(chan error, 1)
+		go func() {
+			if err := s.metrics.serve(); err != nil {
+				s.log.Error("metrics server failed; shutting down", "err", err)
+				metricsErr <- err
+				stopInputs()
+			}
+		}()
+		defer func() {
+			if serr := s.metrics.shutdown(context.WithoutCancel(ctx)); serr != nil {
+				s.log.Warn("metrics server shutdown", "err", serr)
+			}
+			select {
+			case merr := <-metricsErr:
+				err = errors.Join(err, fmt.Errorf("ingest: %w", merr))
+			default:
+			}
+		}()
+	}
 	var wg sync.WaitGroup
 	errc := make(chan error, len(s.inputs)+len(s.clients)+2)
 	for _, c := range s.clients {
@@ -358,11 +394,13 @@ func (s *Service) Run(ctx context.Context) error {
 			}
 		}()
 	}
+	s.state.Store(stateServing)
 	a := s.Addrs()
 	s.log.Info("pbxalarm serving", "syslog_udp", a.SyslogUDP, "syslog_tcp", a.SyslogTCP,
-		"syslog_tls", a.SyslogTLS, "snmp", a.SNMP, "board", a.HTTP, "logstreams", s.cfg.streamAddrs, "nats", a.NATS, "embedded_nats", s.embedded != nil,
+		"syslog_tls", a.SyslogTLS, "snmp", a.SNMP, "board", a.HTTP, "metrics", a.Metrics, "logstreams", s.cfg.streamAddrs, "nats", a.NATS, "embedded_nats", s.embedded != nil,
 		"subjects", s.cfg.SubjectPrefix+".>", "stream", s.cfg.StreamName)
 	<-inputCtx.Done()
+	s.state.Store(stateStopping)
 	s.log.Info("shutting down: inputs stopping, publishing what is in flight", "timeout", s.cfg.ShutdownTimeout)
 	wg.Wait()
 

@@ -30,6 +30,7 @@ func testConfig(t *testing.T) Config {
 	cfg.SyslogTCP = "127.0.0.1:0"
 	cfg.SNMPUDP = Off // snmpConfig turns it on
 	cfg.HTTP = Off
+	cfg.Metrics = Off // metricsConfig turns it on
 	cfg.Track = false
 	cfg.NATSListen = "127.0.0.1:0"
 	cfg.DataDir = t.TempDir()

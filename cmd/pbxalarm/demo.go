@@ -84,6 +84,7 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	cfg := ingest.Defaults()
 	cfg.SyslogUDP, cfg.SyslogTCP, cfg.SNMPUDP = "127.0.0.1:0", "127.0.0.1:0", "127.0.0.1:0"
 	cfg.NATSListen, cfg.DataDir, cfg.HTTP = c.natsListen, c.dataDir, c.http
+	cfg.Metrics = ingest.Off
 	cfg.SNMPCommunities, cfg.SNMPReadCommunity, cfg.SNMPReadPort = []string{"public"}, "public", c.agentPort
 	cfg.Systems = names
 	for ip := range names {

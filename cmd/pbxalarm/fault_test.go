@@ -36,7 +36,7 @@ func TestBinary_Kill9UnderLoadThenRestart(t *testing.T) {
 	start := func() *exec.Cmd {
 		cmd := exec.Command(bin, "serve", "--nats-url", np.URL(), "--data-dir", dataDir,
 			"--syslog-tcp", tcpAddr, "--syslog-udp", "off", "--snmp-udp", snmpAddr, "--snmp-community", "kill9",
-			"--http", "off", "--track=false")
+			"--http", "off", "--metrics", "off", "--track=false")
 		w := &lockedWriter{mu: &logMu, w: &logs}
 		cmd.Stdout, cmd.Stderr = w, w
 		require.NoError(t, cmd.Start())

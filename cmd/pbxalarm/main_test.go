@@ -3,7 +3,9 @@ package main
 import (
 	"bytes"
 	"context"
+	"io"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -42,15 +44,16 @@ func freePort(t *testing.T, network string) int {
 }
 
 // The real binary: serve with the embedded NATS stores what it receives,
-// and SIGTERM ends it with exit status 0 after publishing.
+// serves its metrics and health endpoints, and SIGTERM ends it with exit
+// status 0 after publishing.
 func TestBinary_ServeThenSIGTERMExitsZero(t *testing.T) {
 	bin := buildBinary(t)
-	natsPort, tcpPort := freePort(t, "tcp"), freePort(t, "tcp")
+	natsPort, tcpPort, metricsPort := freePort(t, "tcp"), freePort(t, "tcp"), freePort(t, "tcp")
 	natsURL := "nats://127.0.0.1:" + strconv.Itoa(natsPort)
 	cmd := exec.Command(bin, "serve",
 		"--nats-listen", "127.0.0.1:"+strconv.Itoa(natsPort),
 		"--syslog-tcp", "127.0.0.1:"+strconv.Itoa(tcpPort), "--syslog-udp", "off", "--snmp-udp", "off", "--http", "off",
-		"--data-dir", t.TempDir())
+		"--metrics", "127.0.0.1:"+strconv.Itoa(metricsPort), "--data-dir", t.TempDir())
 	var logs bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &logs, &logs
 	require.NoError(t, cmd.Start())
@@ -85,6 +88,10 @@ func TestBinary_ServeThenSIGTERMExitsZero(t *testing.T) {
 	}, 30*time.Second, 20*time.Millisecond, "the event never reached the stream: %s", &logs)
 	nc.Close()
 
+	metrics := "http://127.0.0.1:" + strconv.Itoa(metricsPort)
+	assert.Equal(t, "ready\n", httpBody(t, metrics+"/readyz"))
+	assert.Contains(t, httpBody(t, metrics+"/metrics"), "\npbxalarm_received_total{transport=\"tcp\"} 1\n")
+
 	require.NoError(t, cmd.Process.Signal(syscall.SIGTERM))
 	select {
 	case err := <-exited:
@@ -105,4 +112,16 @@ func TestBinary_BadConfigExitsNonZeroNamingTheField(t *testing.T) {
 	assert.Equal(t, 1, ee.ExitCode())
 	assert.Contains(t, string(out), "syslog-udp:")
 	_ = os.Remove(bin)
+}
+
+// httpBody GETs url and requires a 200.
+func httpBody(t *testing.T, url string) string {
+	t.Helper()
+	resp, err := http.Get(url)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	require.Equal(t, http.StatusOK, resp.StatusCode, "%s: %s", url, b)
+	return string(b)
 }

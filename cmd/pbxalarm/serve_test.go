@@ -79,6 +79,7 @@ func TestServeConfig_ErrorsNameTheField(t *testing.T) {
 		{"bad snmp user", "", []string{"--snmp-user", "ops:SHA:short:none:@any"}, "snmp-user"},
 		{"bad engine id", "", []string{"--snmp-engine-id", "zz"}, "snmp-engine-id:"},
 		{"bad frame size", "", []string{"--max-frame-size", "10"}, "max-frame-size:"},
+		{"bad metrics address", "", []string{"--metrics", "9464"}, "metrics:"},
 		{"bad log level", "", []string{"--log-level", "chatty"}, "log-level:"},
 		{"stray argument", "", []string{"extra"}, "unexpected arguments"},
 	} {
@@ -100,6 +101,19 @@ func TestServeConfig_LogstreamsCommaSeparatedOrRepeated(t *testing.T) {
 	assert.Equal(t, []string{"10.0.0.1:1751", "HQ=10.0.0.2:1751", "10.0.0.3:1751"}, cfg.Logstreams)
 	_, _, err = loadServeConfig([]string{"--logstream", "=10.0.0.2:1751"}, io.Discard)
 	assert.ErrorContains(t, err, "logstream:")
+}
+
+func TestServeConfig_Metrics(t *testing.T) {
+	cfg, _, err := loadServeConfig(nil, io.Discard)
+	require.NoError(t, err)
+	assert.Equal(t, ":9464", cfg.Metrics, "on by default")
+	t.Setenv("PBXALARM_METRICS", "off")
+	cfg, _, err = loadServeConfig(nil, io.Discard)
+	require.NoError(t, err)
+	assert.Equal(t, "off", cfg.Metrics)
+	cfg, _, err = loadServeConfig([]string{"--metrics", "127.0.0.1:19464"}, io.Discard)
+	require.NoError(t, err)
+	assert.Equal(t, "127.0.0.1:19464", cfg.Metrics)
 }
 
 func TestServeConfig_TLSOnMeansDefaultPort(t *testing.T) {

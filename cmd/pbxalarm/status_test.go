@@ -42,7 +42,7 @@ func (l *lockedBuffer) String() string {
 func serveWithTracker(t *testing.T, lines ...string) (string, func(string)) {
 	t.Helper()
 	cfg := ingest.Defaults()
-	cfg.SyslogUDP, cfg.SNMPUDP, cfg.HTTP = ingest.Off, ingest.Off, ingest.Off
+	cfg.SyslogUDP, cfg.SNMPUDP, cfg.HTTP, cfg.Metrics = ingest.Off, ingest.Off, ingest.Off, ingest.Off
 	cfg.SyslogTCP, cfg.NATSListen, cfg.DataDir = "127.0.0.1:0", "127.0.0.1:0", t.TempDir()
 	ctx, cancel := context.WithCancel(context.Background())
 	svc, err := ingest.New(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))

@@ -83,3 +83,6 @@ func (s *Stats) Snapshot() map[string]uint64 {
 	}
 	return m
 }
+
+// Reasons returns every rejection reason [Stats] counts, in a fixed order.
+func Reasons() []string { return append([]string(nil), reasons[:]...) }
