@@ -24,8 +24,8 @@ import (
 )
 
 // DefaultMaxSources is how many sources' buckets a gate keeps when
-// Config.MaxSources is 0: far more than a fleet of PBXs, and a few MB at
-// most.
+// Config.MaxSources is 0: far more than a fleet of PBXs, and about 5 MB of
+// heap when full.
 const DefaultMaxSources = 16384
 
 // Verdict is what a gate says about one message.
