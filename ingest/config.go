@@ -4,12 +4,14 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"math"
 	"net"
 	"net/netip"
 	"strings"
 	"time"
 
 	"github.com/pbxalarm/pbxalarm/events"
+	"github.com/pbxalarm/pbxalarm/ingest/admit"
 	"github.com/pbxalarm/pbxalarm/ingest/snmp"
 	"github.com/pbxalarm/pbxalarm/licence"
 )
@@ -34,7 +36,13 @@ type Config struct {
 	UDPReadBuffer  int           // SO_RCVBUF bytes
 	Timezone       string        // for syslog and record timestamps without a zone
 
-	NATSURL     string // empty: run an embedded NATS server
+	// Who may send, and how fast (see package admit).
+	SyslogAllow []string // syslog senders admitted, each an IP or CIDR; empty: any
+	SNMPAllow   []string // SNMP senders admitted, each an IP or CIDR; empty: any
+	RateLimit   float64  // messages a second per sender per input; 0: unlimited
+	RateBurst   int      // messages a sender may send at once; 0: one second's worth
+
+	NATSURL     string // empty: run an embedded NATS server; user information in it is passed as options, never logged
 	NATSListen  string // the embedded server's client address
 	NATSCreds   string // credentials file
 	NATSNKey    string // NKey seed file
@@ -86,6 +94,10 @@ type Config struct {
 	engineID    []byte
 	streamAddrs []string          // Logstreams without names
 	streamNames map[string]string // address -> NAME where given
+	syslogAllow []netip.Prefix
+	snmpAllow   []netip.Prefix
+	natsURLs    string   // NATSURL without user information
+	natsAuth    natsAuth // the user information taken out of NATSURL
 }
 
 type communityRule struct {
@@ -165,6 +177,22 @@ func (c *Config) Validate() error {
 	if c.UDPReadBuffer < 0 {
 		bad("udp-read-buffer", "must not be negative, got %d", c.UDPReadBuffer)
 	}
+	var err error
+	if c.syslogAllow, err = parseAllow(c.SyslogAllow); err != nil {
+		bad("syslog-allow", "%v", err)
+	}
+	if c.snmpAllow, err = parseAllow(c.SNMPAllow); err != nil {
+		bad("snmp-allow", "%v", err)
+	}
+	if math.IsNaN(c.RateLimit) || math.IsInf(c.RateLimit, 0) || c.RateLimit < 0 {
+		bad("rate-limit", "want messages a second, 0 for unlimited, got %v", c.RateLimit)
+	}
+	switch {
+	case c.RateBurst < 0:
+		bad("rate-burst", "must not be negative, got %d", c.RateBurst)
+	case c.RateBurst > 0 && c.RateLimit == 0:
+		bad("rate-burst", "set without rate-limit, which is 0 (unlimited)")
+	}
 	loc, err := time.LoadLocation(c.Timezone)
 	if err != nil {
 		bad("timezone", "%v", err)
@@ -174,12 +202,17 @@ func (c *Config) Validate() error {
 		if _, _, err := net.SplitHostPort(c.NATSListen); err != nil {
 			bad("nats-listen", "%v", err)
 		}
-	} else {
-		for _, u := range strings.Split(c.NATSURL, ",") {
-			if strings.TrimSpace(u) == "" {
-				bad("nats-url", "empty URL in %q", c.NATSURL)
-			}
+	}
+	c.natsURLs, c.natsAuth = "", natsAuth{}
+	if c.NATSURL != "" {
+		urls, auth, err := splitNATSURLs(c.NATSURL)
+		switch {
+		case err != nil:
+			bad("nats-url", "%v", err)
+		case auth.set() && (c.NATSCreds != "" || c.NATSNKey != ""):
+			bad("nats-url", "carries a user or token, and nats-creds or nats-nkey is set: use one")
 		}
+		c.natsURLs, c.natsAuth = urls, auth
 	}
 	if c.DataDir == "" {
 		bad("data-dir", "required: it holds the embedded NATS server's store or the spool")
@@ -280,6 +313,21 @@ func (c *Config) Location() *time.Location {
 		return time.UTC
 	}
 	return c.location
+}
+
+// parseAllow reads allow-list entries, each an IP or CIDR.
+func parseAllow(specs []string) ([]netip.Prefix, error) {
+	var nets []netip.Prefix
+	var errs []error
+	for _, s := range specs {
+		p, err := admit.ParsePrefix(s)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		nets = append(nets, p)
+	}
+	return nets, errors.Join(errs...)
 }
 
 // parseCommunity reads "community" or "community@CIDR[,CIDR...]". The last

@@ -68,7 +68,7 @@ type Addrs struct {
 	SNMP                            net.Addr // nil when off
 	HTTP                            net.Addr // the board; nil when off
 	Metrics                         net.Addr // /metrics, /healthz, /readyz; nil when off
-	NATS                            string   // client URL of the NATS in use
+	NATS                            string   // client URL of the NATS in use, without user information
 }
 
 // New validates cfg, starts the embedded NATS server (when cfg.NATSURL is
@@ -87,7 +87,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (_ *Service, err err
 			s.closeNATS()
 		}
 	}()
-	url := cfg.NATSURL
+	url := cfg.natsURLs // without user information: publish logs its URLs
 	if url == "" {
 		host, portText, _ := net.SplitHostPort(cfg.NATSListen)
 		port, perr := strconv.Atoi(portText)
@@ -107,6 +107,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (_ *Service, err err
 	}
 	s.nc, err = publish.Connect(publish.ConnConfig{
 		URLs: url, Name: "pbxalarm", CredsFile: cfg.NATSCreds, NKeyFile: cfg.NATSNKey,
+		User: cfg.natsAuth.user, Password: cfg.natsAuth.password, Token: cfg.natsAuth.token,
 		TLSCA: cfg.NATSTLSCA, TLSCert: cfg.NATSTLSCert, TLSKey: cfg.NATSTLSKey,
 	}, log)
 	if err != nil {
@@ -148,6 +149,7 @@ func (s *Service) bindInputs() error {
 	common := []syslog.Option{
 		syslog.WithLogger(s.log), syslog.WithStats(s.syslogStats), syslog.WithParser(parser),
 		syslog.WithMaxFrameSize(cfg.MaxFrameSize),
+		syslog.WithAllow(cfg.syslogAllow...), syslog.WithRateLimit(cfg.RateLimit, cfg.RateBurst),
 	}
 	stream := append(common[:len(common):len(common)],
 		syslog.WithMaxConnections(cfg.MaxConnections), syslog.WithIdleTimeout(cfg.IdleTimeout))
@@ -234,6 +236,7 @@ func (s *Service) listenSNMP() (*snmp.Receiver, error) {
 		snmp.WithLogger(s.log), snmp.WithStats(s.snmpStats), snmp.WithDataDir(cfg.DataDir),
 		snmp.WithReaders(cfg.UDPReaders), snmp.WithReadBuffer(cfg.UDPReadBuffer),
 		snmp.WithEnrichTimeout(cfg.SNMPReadTimeout),
+		snmp.WithAllow(cfg.snmpAllow...), snmp.WithRateLimit(cfg.RateLimit, cfg.RateBurst),
 	}
 	for _, c := range cfg.communities {
 		opts = append(opts, snmp.WithCommunity(c.value, c.networks...))
@@ -289,7 +292,7 @@ func (s *Service) Addrs() Addrs {
 	if s.embedded != nil {
 		a.NATS = s.embedded.ClientURL()
 	} else {
-		a.NATS = s.cfg.NATSURL
+		a.NATS = s.cfg.natsURLs
 	}
 	return a
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -14,7 +15,12 @@ import (
 )
 
 // serveFlags binds the serve command's flags to an ingest.Config.
-func serveFlags(o *options, c *ingest.Config, lc *logConfig) {
+//
+// Values that hold secrets (the SNMPv3 users) never fail the flag parser:
+// it would quote the whole value, passphrases and all, in its message.
+// Their errors, which never quote a passphrase, are kept in secretErrs and
+// reported once loading is done.
+func serveFlags(o *options, c *ingest.Config, lc *logConfig, secretErrs *[]error) {
 	fs := o.fs
 	fs.StringVar(&c.SyslogUDP, "syslog-udp", c.SyslogUDP, "syslog UDP address, or off")
 	fs.StringVar(&c.SyslogTCP, "syslog-tcp", c.SyslogTCP, "syslog TCP address (octet-counted or LF/NUL framing), or off")
@@ -28,6 +34,10 @@ func serveFlags(o *options, c *ingest.Config, lc *logConfig) {
 	fs.IntVar(&c.UDPReaders, "udp-readers", c.UDPReaders, "reader goroutines per UDP socket")
 	fs.IntVar(&c.UDPReadBuffer, "udp-read-buffer", c.UDPReadBuffer, "UDP socket receive buffer (SO_RCVBUF) in bytes")
 	fs.StringVar(&c.Timezone, "timezone", c.Timezone, "time zone of syslog timestamps that carry none (IANA name)")
+	o.csvListVar(&c.SyslogAllow, "syslog-allow", "syslog sender admitted, IP or CIDR, comma-separated or repeated; empty admits any; others are dropped (UDP) or closed at accept (TCP, TLS) and counted")
+	o.csvListVar(&c.SNMPAllow, "snmp-allow", "SNMP sender admitted, IP or CIDR, comma-separated or repeated; empty admits any; others are dropped undecoded and counted")
+	fs.Float64Var(&c.RateLimit, "rate-limit", c.RateLimit, "messages a second each sender may send to each input; beyond it they are dropped and counted (0: unlimited)")
+	fs.IntVar(&c.RateBurst, "rate-burst", c.RateBurst, "messages a sender may send at once before --rate-limit applies (0: one second's worth)")
 	fs.StringVar(&c.NATSURL, "nats-url", c.NATSURL, "NATS server URL(s), comma-separated; empty runs an embedded NATS server")
 	fs.StringVar(&c.NATSListen, "nats-listen", c.NATSListen, "client address of the embedded NATS server")
 	fs.StringVar(&c.NATSCreds, "nats-creds", c.NATSCreds, "NATS credentials file")
@@ -52,7 +62,8 @@ func serveFlags(o *options, c *ingest.Config, lc *logConfig) {
 	fs.Func("snmp-user", "SNMPv3 user NAME:AUTH:AUTHPASS:PRIV:PRIVPASS@ENGINE (AUTH/PRIV may be none; ENGINE hex or any) (repeatable)", func(v string) error {
 		u, err := snmp.ParseUser(v)
 		if err != nil {
-			return err
+			*secretErrs = append(*secretErrs, fmt.Errorf("snmp-user: %w", err))
+			return nil
 		}
 		c.SNMPUsers = append(c.SNMPUsers, u)
 		return nil
@@ -63,7 +74,8 @@ func serveFlags(o *options, c *ingest.Config, lc *logConfig) {
 	fs.Func("snmp-read-user", "SNMPv3 user for the read-back, same syntax as --snmp-user", func(v string) error {
 		u, err := snmp.ParseUser(v)
 		if err != nil {
-			return err
+			*secretErrs = append(*secretErrs, fmt.Errorf("snmp-read-user: %w", err))
+			return nil
 		}
 		c.SNMPReadUser = &u
 		return nil
@@ -115,8 +127,9 @@ func loadServeConfig(args []string, stderr io.Writer) (ingest.Config, *slog.Logg
 	lc := defaultLogConfig()
 	o := newOptions("serve")
 	o.fs.SetOutput(stderr)
-	serveFlags(o, &cfg, &lc)
-	if err := o.load(args); err != nil {
+	var secretErrs []error
+	serveFlags(o, &cfg, &lc, &secretErrs)
+	if err := errors.Join(append([]error{o.load(args)}, secretErrs...)...); err != nil {
 		return cfg, nil, err
 	}
 	if strings.EqualFold(cfg.SyslogTLS, "on") {

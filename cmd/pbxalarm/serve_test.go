@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"io"
 	"os"
 	"path/filepath"
@@ -120,4 +121,67 @@ func TestServeConfig_TLSOnMeansDefaultPort(t *testing.T) {
 	cfg, _, err := loadServeConfig([]string{"--syslog-tls", "on", "--tls-cert", "c.pem", "--tls-key", "k.pem"}, io.Discard)
 	require.NoError(t, err)
 	assert.Equal(t, ":6514", cfg.SyslogTLS)
+}
+
+func TestServeConfig_AdmissionFlags(t *testing.T) {
+	cfg, _, err := loadServeConfig([]string{"--syslog-allow", "10.0.0.0/8,192.0.2.7", "--syslog-allow", "2001:db8::/32",
+		"--rate-limit", "50", "--rate-burst", "200"}, io.Discard)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"10.0.0.0/8", "192.0.2.7", "2001:db8::/32"}, cfg.SyslogAllow)
+	assert.Empty(t, cfg.SNMPAllow, "default: any sender")
+	assert.Equal(t, 50.0, cfg.RateLimit)
+	assert.Equal(t, 200, cfg.RateBurst)
+
+	t.Setenv("PBXALARM_SNMP_ALLOW", "10.1.0.0/16, 10.2.0.1")
+	cfg, _, err = loadServeConfig([]string{"--config", writeConfig(t, "syslog-allow: [10.3.0.0/16]\nrate-limit: 0.5\n")}, io.Discard)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"10.1.0.0/16", "10.2.0.1"}, cfg.SNMPAllow)
+	assert.Equal(t, []string{"10.3.0.0/16"}, cfg.SyslogAllow)
+	assert.Equal(t, 0.5, cfg.RateLimit)
+
+	cfg, _, err = loadServeConfig(nil, io.Discard)
+	require.NoError(t, err)
+	assert.Zero(t, cfg.RateLimit, "default: unlimited")
+	assert.Zero(t, cfg.RateBurst)
+
+	_, _, err = loadServeConfig([]string{"--snmp-allow", "10.0.0.0/33"}, io.Discard)
+	assert.ErrorContains(t, err, "snmp-allow:")
+	_, _, err = loadServeConfig([]string{"--rate-burst", "5"}, io.Discard)
+	assert.ErrorContains(t, err, "rate-burst:")
+}
+
+// A malformed SNMPv3 user is refused wherever it comes from, without its
+// passphrases in the error or on stderr (the flag package would quote the
+// whole value).
+func TestServeConfig_BadUserNeverEchoesPassphrases(t *testing.T) {
+	const secret = "s3cr3t" // too short, so the user is refused
+	for _, tc := range []struct {
+		name string
+		args []string
+		env  string
+		file string
+	}{
+		{"flag", []string{"--snmp-user", "ops:SHA:" + secret + ":none:@any"}, "", ""},
+		{"flag, bad form", []string{"--snmp-user", "ops:SHA:" + secret + "-long-enough"}, "", ""},
+		{"read-user flag", []string{"--snmp-read-user", "ops:SHA:" + secret + ":AES:" + secret + "@any"}, "", ""},
+		{"environment", nil, "ops:SHA:" + secret + ":none:@any", ""},
+		{"file", nil, "", "snmp-user: [\"ops:SHA:" + secret + ":none:@any\"]\n"},
+		{"file, structured", nil, "", "snmp-users:\n  - {name: ops, auth: SHA, auth_pass: " + secret + "}\n"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			args := tc.args
+			if tc.env != "" {
+				t.Setenv("PBXALARM_SNMP_USER", tc.env)
+			}
+			if tc.file != "" {
+				args = append([]string{"--config", writeConfig(t, tc.file)}, args...)
+			}
+			var stderr bytes.Buffer
+			_, _, err := loadServeConfig(args, &stderr)
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), "snmp-")
+			assert.NotContains(t, err.Error(), secret)
+			assert.NotContains(t, stderr.String(), secret)
+		})
+	}
 }

@@ -15,6 +15,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/pbxalarm/pbxalarm/events"
+	"github.com/pbxalarm/pbxalarm/ingest"
 	"github.com/pbxalarm/pbxalarm/ingest/publish"
 	"github.com/pbxalarm/pbxalarm/tracker"
 )
@@ -28,7 +29,14 @@ func (n *natsFlags) register(o *options) {
 }
 
 func (n *natsFlags) jetstream(name string) (jetstream.JetStream, func(), error) {
-	nc, err := publish.Connect(publish.ConnConfig{URLs: n.url, Name: name, CredsFile: n.creds}, discardLogger())
+	// User information goes into the options, out of the URL that
+	// messages quote.
+	cc, err := ingest.NATSConnConfig(n.url)
+	if err != nil {
+		return nil, nil, fmt.Errorf("nats-url: %w", err)
+	}
+	cc.Name, cc.CredsFile = name, n.creds
+	nc, err := publish.Connect(cc, discardLogger())
 	if err != nil {
 		return nil, nil, err
 	}
@@ -95,7 +103,7 @@ func runTrack(ctx context.Context, args []string, _, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	log.Info("tracker running", "nats", n.url, "stream", cfg.Stream, "bucket", tracker.Bucket, "consumer", cfg.Consumer)
+	log.Info("tracker running", "nats", ingest.RedactURLs(n.url), "stream", cfg.Stream, "bucket", tracker.Bucket, "consumer", cfg.Consumer)
 	return t.Run(ctx)
 }
 

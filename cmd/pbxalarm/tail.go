@@ -11,6 +11,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/pbxalarm/pbxalarm/events"
+	"github.com/pbxalarm/pbxalarm/ingest"
 )
 
 // runTail prints events from the stream as they arrive: one line each, or
@@ -44,7 +45,9 @@ func runTail(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	cons, ok := waitForStream(ctx, js, stream, jetstream.OrderedConsumerConfig{
 		FilterSubjects: []string{subject}, DeliverPolicy: policy,
-	}, time.Second, func(err error) { fmt.Fprintf(stderr, "waiting for stream %s at %s: %v\n", stream, n.url, err) })
+	}, time.Second, func(err error) {
+		fmt.Fprintf(stderr, "waiting for stream %s at %s: %v\n", stream, ingest.RedactURLs(n.url), err)
+	})
 	if !ok {
 		return nil
 	}

@@ -18,7 +18,13 @@
 // and boot counter (persisted with [WithDataDir]) and answers discovery
 // with Report PDUs, so senders need no pre-shared engine ID.
 //
-// Nothing is dropped silently: input that is not accepted (wrong community,
+// [WithAllow] and [WithRateLimit] decide, per datagram and before anything
+// is decoded or decrypted, whether its sender may send at all and whether
+// it is over its rate; a dropped inform is not answered, so its sender
+// retries.
+//
+// Nothing is dropped silently: input that is not accepted (sender not
+// allowed or over its rate, wrong community,
 // failed authentication, unknown user or engine, malformed or oversize
 // packets, PDUs that are not notifications) is counted in [Stats] by reason
 // and logged, rate limited, without the community string or any secret,

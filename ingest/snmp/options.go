@@ -1,10 +1,13 @@
 package snmp
 
 import (
+	"fmt"
 	"log/slog"
 	"net/netip"
 	"runtime"
 	"time"
+
+	"github.com/pbxalarm/pbxalarm/ingest/admit"
 )
 
 // Defaults of the receiver options.
@@ -36,6 +39,9 @@ type config struct {
 	enrichTimeout     time.Duration
 	enrichConcurrency int
 	now               func() time.Time
+	allow             []netip.Prefix
+	rate              float64
+	burst             int
 }
 
 // community is one allowed community string, optionally limited to source
@@ -160,4 +166,35 @@ func WithEnrichConcurrency(n int) Option {
 			c.enrichConcurrency = n
 		}
 	}
+}
+
+// WithAllow admits only senders inside one of nets (an address is a /32
+// or /128); the default admits every sender. Datagrams from others are
+// dropped before they are decoded and counted as not_allowed. IPv4-mapped
+// IPv6 senders are matched as IPv4. It is checked before, and independently
+// of, the networks a community is limited to.
+func WithAllow(nets ...netip.Prefix) Option {
+	return func(c *config) { c.allow = append(c.allow, nets...) }
+}
+
+// WithRateLimit lets each sender send perSecond datagrams a second, in
+// bursts of up to burst (0: one second's worth); datagrams beyond it are
+// dropped before they are decoded or decrypted and counted as
+// rate_limited. A dropped inform is not answered, so its sender retries.
+// perSecond 0, the default, is unlimited.
+func WithRateLimit(perSecond float64, burst int) Option {
+	return func(c *config) { c.rate, c.burst = perSecond, burst }
+}
+
+// gate returns what admits senders, or nil when every sender is admitted
+// at any rate (the receiver then skips the check).
+func (c *config) gate() (*admit.Gate, error) {
+	if len(c.allow) == 0 && c.rate == 0 {
+		return nil, nil
+	}
+	g, err := admit.New(admit.Config{Allow: c.allow, Rate: c.rate, Burst: c.burst})
+	if err != nil {
+		return nil, fmt.Errorf("snmp: %w", err)
+	}
+	return g, nil
 }

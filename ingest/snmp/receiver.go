@@ -12,6 +12,7 @@ import (
 
 	"golang.org/x/time/rate"
 
+	"github.com/pbxalarm/pbxalarm/ingest/admit"
 	"github.com/pbxalarm/pbxalarm/ingest/internal/udpbuf"
 	"github.com/pbxalarm/pbxalarm/ingest/mivb"
 )
@@ -27,6 +28,7 @@ type Receiver struct {
 	cfg     config
 	dec     *decoder
 	rej     *rejecter
+	gate    *admit.Gate // nil: every sender, any rate
 	pool    sync.Pool
 	slots   chan struct{} // read-backs in progress
 	pending sync.WaitGroup
@@ -44,6 +46,10 @@ func Listen(addr string, h Handler, opts ...Option) (*Receiver, error) {
 		if len(c.value) > maxCommunity {
 			return nil, fmt.Errorf("snmp: community of %d characters: at most %d", len(c.value), maxCommunity)
 		}
+	}
+	gate, err := cfg.gate()
+	if err != nil {
+		return nil, err
 	}
 	users, err := newUserTable(cfg.users)
 	if err != nil {
@@ -72,12 +78,16 @@ func Listen(addr string, h Handler, opts ...Option) (*Receiver, error) {
 		log.Warn("snmp: no community and no v3 user configured: every notification will be rejected", "addr", conn.LocalAddr().String())
 	}
 	log.Info("snmp: local engine", "engine_id", fmt.Sprintf("%x", engine.id), "boots", engine.boots)
+	if gate != nil {
+		log.Info("snmp: admission", "addr", conn.LocalAddr().String(), "rules", gate.String())
+	}
 	r := &Receiver{
 		conn:    conn,
 		h:       h,
 		cfg:     cfg,
 		dec:     newDecoder(&cfg, users, engine),
 		rej:     newRejecter(cfg.stats, log),
+		gate:    gate,
 		slots:   make(chan struct{}, cfg.enrichConcurrency),
 		reports: rate.NewLimiter(200, 100),
 	}
@@ -152,6 +162,16 @@ func (r *Receiver) read(ctx context.Context) {
 // handle processes one datagram; b is valid only during the call.
 func (r *Receiver) handle(ctx context.Context, b []byte, peer netip.AddrPort) {
 	r.cfg.stats.received.Add(1)
+	// Before anything is decoded or decrypted: a sender that may not send,
+	// or sends too much, costs no more than this.
+	switch r.gate.Allow(peer.Addr()) {
+	case admit.NotAllowed:
+		r.rej.reject(rejectf(ReasonNotAllowed, "sender not on the allow-list"), peer)
+		return
+	case admit.RateLimited:
+		r.rej.reject(rejectf(ReasonRateLimited, "sender over its rate"), peer)
+		return
+	}
 	if len(b) > r.cfg.maxMessage {
 		r.rej.reject(rejectf(ReasonOversize, fmt.Sprintf("%d bytes, at most %d", len(b), r.cfg.maxMessage)), peer)
 		return

@@ -14,12 +14,14 @@ const (
 	ReasonOversize         = "oversize"           // larger than the maximum message size
 	ReasonNotANotification = "not_a_notification" // a valid PDU that is no trap or inform
 	ReasonHandlerError     = "handler_error"      // the handler returned an error
+	ReasonNotAllowed       = "not_allowed"        // sender not on the allow-list; dropped undecoded
+	ReasonRateLimited      = "rate_limited"       // sender over its rate; dropped undecoded (an inform is not answered)
 )
 
 var reasons = [...]string{
 	ReasonBadCommunity, ReasonAuthFailure, ReasonUnknownUser, ReasonUnknownEngine,
 	ReasonNotInTimeWindow, ReasonMalformed, ReasonOversize, ReasonNotANotification,
-	ReasonHandlerError,
+	ReasonHandlerError, ReasonNotAllowed, ReasonRateLimited,
 }
 
 // Stats counts what the receiver received, accepted and rejected. The zero

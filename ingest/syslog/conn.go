@@ -39,6 +39,10 @@ func (l *StreamListener) serveConn(ctx context.Context, c net.Conn, peer netip.A
 			l.closed(ctx, peer, err)
 			return
 		}
+		if !l.gate.Take(peer.Addr()) {
+			l.rej.reject(ReasonRateLimited, l.transport, peer)
+			continue
+		}
 		if fr.truncated {
 			l.cfg.stats.truncated.Add(1)
 		}

@@ -8,8 +8,9 @@
 // silently: a frame whose header cannot be parsed is still delivered, with
 // Format "none" and its raw bytes as text. Input that cannot be delivered at
 // all (empty frames, oversize frames, TLS on the plain port, connections
-// beyond the limit) is counted in [Stats] by reason and logged, rate
-// limited, and the listener keeps running.
+// beyond the limit, senders not on the allow-list of [WithAllow], messages
+// beyond a sender's rate set by [WithRateLimit]) is counted in [Stats] by
+// reason and logged, rate limited, and the listener keeps running.
 //
 // The parsing itself is done by github.com/leodido/go-syslog/v4; this
 // package owns the sockets, the framing, the detection of the format, the

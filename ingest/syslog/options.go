@@ -1,9 +1,13 @@
 package syslog
 
 import (
+	"fmt"
 	"log/slog"
+	"net/netip"
 	"runtime"
 	"time"
+
+	"github.com/pbxalarm/pbxalarm/ingest/admit"
 )
 
 // Defaults of the listener options.
@@ -28,6 +32,9 @@ type config struct {
 	maxConns         int
 	idleTimeout      time.Duration
 	handshakeTimeout time.Duration
+	allow            []netip.Prefix
+	rate             float64
+	burst            int
 }
 
 func newConfig(opts []Option) config {
@@ -124,4 +131,33 @@ func WithHandshakeTimeout(d time.Duration) Option {
 			c.handshakeTimeout = d
 		}
 	}
+}
+
+// WithAllow admits only senders inside one of nets (an address is a /32
+// or /128); the default admits every sender. Datagrams from others are
+// dropped and stream connections from others closed at accept, each counted
+// as not_allowed. IPv4-mapped IPv6 senders are matched as IPv4.
+func WithAllow(nets ...netip.Prefix) Option {
+	return func(c *config) { c.allow = append(c.allow, nets...) }
+}
+
+// WithRateLimit lets each sender send perSecond messages a second, in
+// bursts of up to burst (0: one second's worth); messages beyond it are
+// dropped and counted as rate_limited. Each listener keeps its own buckets.
+// perSecond 0, the default, is unlimited.
+func WithRateLimit(perSecond float64, burst int) Option {
+	return func(c *config) { c.rate, c.burst = perSecond, burst }
+}
+
+// gate returns what admits senders, or nil when every sender is admitted
+// at any rate (the listeners then skip the check).
+func (c *config) gate() (*admit.Gate, error) {
+	if len(c.allow) == 0 && c.rate == 0 {
+		return nil, nil
+	}
+	g, err := admit.New(admit.Config{Allow: c.allow, Rate: c.rate, Burst: c.burst})
+	if err != nil {
+		return nil, fmt.Errorf("syslog: %w", err)
+	}
+	return g, nil
 }

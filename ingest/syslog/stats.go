@@ -11,11 +11,14 @@ const (
 	ReasonConnectionLimit = "connection_limit"  // a connection beyond the limit, closed at once
 	ReasonTLSHandshake    = "tls_handshake"     // a failed or timed-out TLS handshake
 	ReasonHandlerError    = "handler_error"     // the handler returned an error
+	ReasonNotAllowed      = "not_allowed"       // a sender not on the allow-list (datagram dropped, connection closed at accept)
+	ReasonRateLimited     = "rate_limited"      // a message beyond its sender's rate, dropped
 )
 
 var reasons = [...]string{
 	ReasonEmpty, ReasonOversize, ReasonTLSOnPlainPort,
 	ReasonConnectionLimit, ReasonTLSHandshake, ReasonHandlerError,
+	ReasonNotAllowed, ReasonRateLimited,
 }
 
 // Stats counts what the listeners received and rejected. The zero value is

@@ -10,6 +10,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/pbxalarm/pbxalarm/ingest/admit"
 )
 
 // StreamListener receives syslog over TCP (RFC 6587) or TLS (RFC 5425).
@@ -20,6 +22,7 @@ type StreamListener struct {
 	h         Handler
 	cfg       config
 	rej       *rejecter
+	gate      *admit.Gate // nil: every sender, any rate
 	serving   atomic.Bool
 
 	mu    sync.Mutex
@@ -47,14 +50,22 @@ func listenStream(addr string, tc *tls.Config, h Handler, opts []Option) (*Strea
 	if tc != nil {
 		transport = TransportTLS
 	}
+	cfg := newConfig(opts)
+	gate, err := cfg.gate()
+	if err != nil {
+		return nil, err
+	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, fmt.Errorf("syslog: listen %s %s: %w", transport, addr, err)
 	}
-	cfg := newConfig(opts)
+	if gate != nil {
+		cfg.logger.Info("syslog: admission", "transport", transport, "addr", ln.Addr().String(), "rules", gate.String())
+	}
 	return &StreamListener{
 		ln: ln, tls: tc, transport: transport, h: h, cfg: cfg,
 		rej:   newRejecter(cfg.stats, cfg.logger),
+		gate:  gate,
 		conns: make(map[net.Conn]struct{}),
 	}, nil
 }
@@ -108,6 +119,11 @@ func (l *StreamListener) acceptLoop(ctx context.Context) {
 		}
 		backoff = 0
 		peer := peerOf(c)
+		if !l.gate.Listed(peer.Addr()) {
+			l.rej.reject(ReasonNotAllowed, l.transport, peer)
+			c.Close()
+			continue
+		}
 		if !l.track(ctx, c) {
 			l.rej.reject(ReasonConnectionLimit, l.transport, peer, "max", l.cfg.maxConns)
 			c.Close()

@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/pbxalarm/pbxalarm/ingest/admit"
 	"github.com/pbxalarm/pbxalarm/ingest/internal/udpbuf"
 )
 
@@ -24,6 +25,7 @@ type UDPListener struct {
 	h       Handler
 	cfg     config
 	rej     *rejecter
+	gate    *admit.Gate // nil: every sender, any rate
 	pool    sync.Pool
 	serving atomic.Bool
 }
@@ -32,6 +34,10 @@ type UDPListener struct {
 // one) at once, so that errors and the port are known before Serve.
 func ListenUDP(addr string, h Handler, opts ...Option) (*UDPListener, error) {
 	cfg := newConfig(opts)
+	gate, err := cfg.gate()
+	if err != nil {
+		return nil, err
+	}
 	ua, err := net.ResolveUDPAddr("udp", addr)
 	if err != nil {
 		return nil, fmt.Errorf("syslog: resolve udp %s: %w", addr, err)
@@ -47,7 +53,10 @@ func ListenUDP(addr string, h Handler, opts ...Option) (*UDPListener, error) {
 		// Linux reports twice the usable size (it counts its bookkeeping).
 		cfg.logger.Info("syslog: UDP receive buffer", "addr", conn.LocalAddr().String(), "want", cfg.readBuffer, "granted", granted)
 	}
-	l := &UDPListener{conn: conn, h: h, cfg: cfg, rej: newRejecter(cfg.stats, cfg.logger)}
+	if gate != nil {
+		cfg.logger.Info("syslog: admission", "transport", TransportUDP, "addr", conn.LocalAddr().String(), "rules", gate.String())
+	}
+	l := &UDPListener{conn: conn, h: h, cfg: cfg, rej: newRejecter(cfg.stats, cfg.logger), gate: gate}
 	l.pool.New = func() any {
 		b := make([]byte, maxDatagram)
 		return &b
@@ -98,6 +107,14 @@ func (l *UDPListener) read(ctx context.Context) {
 }
 
 func (l *UDPListener) handle(ctx context.Context, b []byte, peer netip.AddrPort) {
+	switch l.gate.Allow(peer.Addr()) {
+	case admit.NotAllowed:
+		l.rej.reject(ReasonNotAllowed, TransportUDP, peer)
+		return
+	case admit.RateLimited:
+		l.rej.reject(ReasonRateLimited, TransportUDP, peer)
+		return
+	}
 	switch {
 	case len(b) == 0:
 		l.rej.reject(ReasonEmpty, TransportUDP, peer)
