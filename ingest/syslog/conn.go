@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/netip"
 	"os"
+	"sync/atomic"
 	"time"
 )
 
@@ -22,7 +23,7 @@ func (l *StreamListener) serveConn(ctx context.Context, c net.Conn, peer netip.A
 		}
 		conn = tc
 	}
-	f := newFramer(&idleReader{c: conn, timeout: l.cfg.idleTimeout}, l.cfg.maxFrame)
+	f := newFramer(&idleReader{c: conn, timeout: l.cfg.idleTimeout, drainBy: &l.drainBy}, l.cfg.maxFrame)
 	if l.tls == nil {
 		if b := f.peek(2); len(b) == 2 && b[0] == 0x16 && b[1] == 0x03 {
 			l.rej.reject(ReasonTLSOnPlainPort, l.transport, peer)
@@ -78,14 +79,20 @@ func (l *StreamListener) closed(ctx context.Context, peer netip.AddrPort, err er
 }
 
 // idleReader sets the read deadline before each read, so that a
-// connection silent for the idle timeout fails with a timeout.
+// connection silent for the idle timeout fails with a timeout, and once
+// the listener drains, no read waits past the drain deadline.
 type idleReader struct {
 	c       net.Conn
 	timeout time.Duration
+	drainBy *atomic.Int64 // Unix ns; 0 while serving
 }
 
 func (r *idleReader) Read(p []byte) (int, error) {
-	if err := r.c.SetReadDeadline(time.Now().Add(r.timeout)); err != nil {
+	deadline := time.Now().Add(r.timeout)
+	if by := r.drainBy.Load(); by != 0 && by < deadline.UnixNano() {
+		deadline = time.Unix(0, by)
+	}
+	if err := r.c.SetReadDeadline(deadline); err != nil {
 		return 0, err
 	}
 	return r.c.Read(p)

@@ -28,7 +28,16 @@ type StreamListener struct {
 	mu    sync.Mutex
 	conns map[net.Conn]struct{}
 	wg    sync.WaitGroup
+	// drainBy is when reading stops after shutdown began (Unix ns; 0 while
+	// serving): connections are read until then, not cut at once, so that
+	// what senders wrote before the shutdown is not lost in socket buffers.
+	drainBy atomic.Int64
 }
+
+// DrainTimeout is how long, once Serve's context ends, open connections are
+// still read: what is in their socket buffers, and what their senders
+// write meanwhile, is handed on before they are closed.
+const DrainTimeout = 2 * time.Second
 
 // ListenTCP binds a TCP socket on addr at once, so that errors and the
 // port are known before Serve.
@@ -77,18 +86,21 @@ func (l *StreamListener) Addr() net.Addr { return l.ln.Addr() }
 func (l *StreamListener) Stats() *Stats { return l.cfg.stats }
 
 // Serve accepts connections and reads frames from each until ctx ends; it
-// then closes the listening socket and every connection, waits for their
-// goroutines (frames already read are still handed to the handler) and
-// returns nil. It returns an error if called twice.
+// then closes the listening socket, reads each open connection for up to
+// DrainTimeout more (until its sender closes it or the deadline passes),
+// closes them, waits for their goroutines and returns nil. It returns an
+// error if called twice.
 func (l *StreamListener) Serve(ctx context.Context) error {
 	if !l.serving.CompareAndSwap(false, true) {
 		return fmt.Errorf("syslog: %s listener already served", l.transport)
 	}
 	stop := context.AfterFunc(ctx, func() {
 		l.ln.Close()
+		by := time.Now().Add(DrainTimeout)
+		l.drainBy.Store(by.UnixNano())
 		l.mu.Lock()
 		for c := range l.conns {
-			c.Close()
+			_ = c.SetReadDeadline(by) // wakes a read waiting on the idle deadline
 		}
 		l.mu.Unlock()
 	})

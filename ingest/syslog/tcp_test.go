@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"runtime"
@@ -294,5 +295,42 @@ func TestTCP_ShutdownHandsOverFramesAlreadyRead(t *testing.T) {
 	s.stop()
 	if got := h.rec.raws(); strings.Join(got, "|") != "<13>one|<13>two|<13>three" {
 		t.Errorf("messages handed over = %q", got)
+	}
+}
+
+// Lines a sender wrote before the shutdown but that still sit in the socket
+// buffers (the handler was slow) are read and handed over, not cut off
+// with the connection.
+func TestTCP_ShutdownDrainsWhatSendersAlreadyWrote(t *testing.T) {
+	release := make(chan struct{})
+	rec := new(recorder)
+	h := HandlerFunc(func(ctx context.Context, m *Message) error {
+		<-release // a publisher stalled for a moment, whatever the listener's context
+		return rec.HandleSyslog(ctx, m)
+	})
+	l, err := ListenTCP("127.0.0.1:0", h, WithLogger(discardLogger()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := serve(t, l, rec, nil, nil)
+	c, err := net.Dial("tcp", s.addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	const n = 5000 // about 150 KB: more than the framer holds, so most waits in the kernel
+	for i := range n {
+		if _, err := fmt.Fprintf(c, "<13>line %05d %s\n", i, strings.Repeat("x", 16)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	waitFor(t, "the first frame in the handler", func() bool { return l.Stats().Received(TransportTCP) >= 1 })
+	stopped := make(chan struct{})
+	go func() { s.stop(); close(stopped) }()
+	time.Sleep(100 * time.Millisecond) // the shutdown has begun with everything still unread
+	close(release)
+	<-stopped
+	if got := rec.count(); got != n {
+		t.Errorf("handed over %d of %d lines written before the shutdown", got, n)
 	}
 }
