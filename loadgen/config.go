@@ -67,6 +67,7 @@ const (
 	FramingLF      = "lf"
 	maxCount       = 1 << 30 // request ids and the arrival bitmaps stay small
 	maxConnections = 1024
+	maxDuration    = 24 * time.Hour
 )
 
 // Config is one run. Zero fields take the defaults of [Defaults] where
@@ -150,14 +151,14 @@ func (c *Config) Validate() error {
 	if c.Rate < 0 {
 		bad("rate", "must not be negative, got %g", c.Rate)
 	}
-	if c.Duration <= 0 {
-		bad("duration", "must be positive, got %s", c.Duration)
+	if c.Duration <= 0 || c.Duration > maxDuration {
+		bad("duration", "must be positive and at most %s, got %s", maxDuration, c.Duration)
 	}
 	if c.Connections < 1 || c.Connections > maxConnections {
 		bad("connections", "must be 1..%d, got %d", maxConnections, c.Connections)
 	}
-	if c.Wait <= 0 {
-		bad("wait", "must be positive, got %s", c.Wait)
+	if c.Wait <= 0 || c.Wait > maxDuration {
+		bad("wait", "must be positive and at most %s, got %s", maxDuration, c.Wait)
 	}
 	if c.Format != FormatRFC5424 && c.Format != FormatRFC3164 {
 		bad("format", "%q is not %s or %s", c.Format, FormatRFC5424, FormatRFC3164)

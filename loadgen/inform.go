@@ -89,9 +89,9 @@ func newInformer(st *sendState, stats *informStats, conn *net.UDPConn, b *trapBu
 	return in
 }
 
-// requestID is message seq's request id (and v3 msgID): positive, unique
-// within the run.
-func requestID(seq int) uint32 { return uint32(seq) + 1 }
+// requestID is message seq's request id (and v3 msgID): unique within the
+// run, and always 4 octets in BER (count is at most 2^30).
+func requestID(seq int) uint32 { return 0x01000000 + uint32(seq) }
 
 func (in *informer) run(ctx context.Context) {
 	defer in.conn.Close()

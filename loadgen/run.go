@@ -174,7 +174,7 @@ func prepare(ctx context.Context, c *Config, run string, start time.Time, st *se
 				}})
 		}
 	default:
-		tb := &trapBuilder{proto: c.Proto, run: run, systems: systems, community: c.Community}
+		tb := &trapBuilder{proto: c.Proto, run: run, systems: systems, community: c.Community, start: start}
 		var clock *engineClock
 		if c.Proto.V3() {
 			engine, err := senderEngineID(c.User, run)

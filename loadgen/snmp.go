@@ -1,10 +1,12 @@
 package loadgen
 
 import (
+	"bytes"
 	"crypto/rand"
 	"encoding/binary"
 	"encoding/hex"
 	"fmt"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -121,7 +123,22 @@ type trapBuilder struct {
 	// engine returns the authoritative engine's boots and time now: ours
 	// for traps, the receiver's (as discovered) for informs.
 	engine func() (boots, engineTime uint32)
+	// v2c: one template per system and level, in which only the request
+	// id and the token change from message to message.
+	templates sync.Map // int -> *template
 }
+
+type template struct {
+	pkt     []byte
+	up      uint32 // its sysUpTime
+	idAt    int    // offset of the request id's 4 octets
+	tokenAt int
+}
+
+// Placeholders the templates are made with, found again in the encoding.
+const placeholderID = 0x7fabcdef
+
+var placeholderIDBER = []byte{0x02, 0x04, 0x7f, 0xab, 0xcd, 0xef}
 
 func (b *trapBuilder) pduType() gosnmp.PDUType {
 	if b.proto.Inform() {
@@ -130,14 +147,54 @@ func (b *trapBuilder) pduType() gosnmp.PDUType {
 	return gosnmp.SNMPv2Trap
 }
 
-// build returns message seq's packet with request id (and v3 msgID) id.
+// build returns message seq's packet with request id (and v3 msgID) id,
+// which must take 4 octets in BER (see requestID).
 func (b *trapBuilder) build(seq int, sent time.Duration, id uint32) ([]byte, error) {
-	token := appendToken(make([]byte, 0, tokenLen), b.run, seq, sent)
+	if b.proto.V3() {
+		return b.marshal(seq, appendToken(make([]byte, 0, tokenLen), b.run, seq, sent), id, uptime(sent))
+	}
+	key := seq%len(b.systems)*3 + seq%3
+	t, ok := b.templates.Load(key)
+	if !ok {
+		var err error
+		if t, err = b.template(seq); err != nil {
+			return nil, err
+		}
+		b.templates.Store(key, t)
+	}
+	tp := t.(*template)
+	out := bytes.Clone(tp.pkt)
+	binary.BigEndian.PutUint32(out[tp.idAt:], id)
+	appendToken(out[tp.tokenAt:tp.tokenAt], b.run, seq, sent)
+	return out, nil
+}
+
+// template makes the v2c template for message seq's system and level.
+func (b *trapBuilder) template(seq int) (*template, error) {
+	token := appendToken(nil, b.run, 9999999999, 999999999999999)
+	up := uptime(time.Since(b.start))
+	pkt, err := b.marshal(seq, token, placeholderID, up)
+	if err != nil {
+		return nil, err
+	}
+	idAt := bytes.Index(pkt, placeholderIDBER)
+	tokenAt := bytes.Index(pkt, token)
+	if idAt < 0 || tokenAt < 0 {
+		return nil, fmt.Errorf("encode %s: placeholders not found in the template", b.proto)
+	}
+	return &template{pkt: pkt, up: up, idAt: idAt + 2, tokenAt: tokenAt}, nil
+}
+
+// uptime is sysUpTime: hundredths of a second since the run began.
+func uptime(d time.Duration) uint32 { return uint32(d / (10 * time.Millisecond)) }
+
+// marshal encodes message seq with gosnmp.
+func (b *trapBuilder) marshal(seq int, token []byte, id, up uint32) ([]byte, error) {
 	p := &gosnmp.SnmpPacket{
 		PDUType:   b.pduType(),
 		RequestID: id,
 		Variables: []gosnmp.SnmpPDU{
-			{Name: "." + mivb.OIDSysUpTime, Type: gosnmp.TimeTicks, Value: uint32(sent / (10 * time.Millisecond))},
+			{Name: "." + mivb.OIDSysUpTime, Type: gosnmp.TimeTicks, Value: up},
 			{Name: "." + mivb.OIDSnmpTrapOID, Type: gosnmp.ObjectIdentifier, Value: "." + mivb.OIDTrapAlarm},
 			{Name: "." + mivb.OIDSysName, Type: gosnmp.OctetString, Value: b.systems[seq%len(b.systems)]},
 			{Name: "." + mivb.OIDAlmLevel, Type: gosnmp.Integer, Value: 2 + seq%3},

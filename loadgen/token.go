@@ -29,6 +29,10 @@ func newRunID() string {
 	return hex.EncodeToString(b[:])
 }
 
+// maxSent is the largest send time a token holds (11.5 days); runs are
+// far shorter (Config.Validate).
+const maxSent = 999999999999999
+
 // appendToken appends the token of message seq sent at sent (since the run
 // began).
 func appendToken(b []byte, run string, seq int, sent time.Duration) []byte {
@@ -37,7 +41,7 @@ func appendToken(b []byte, run string, seq int, sent time.Duration) []byte {
 	b = append(b, '-')
 	b = appendPadded(b, uint64(seq), seqLen)
 	b = append(b, '-')
-	return appendPadded(b, uint64(max(sent, 0)), sentLen)
+	return appendPadded(b, uint64(min(max(sent, 0), maxSent)), sentLen)
 }
 
 func appendPadded(b []byte, v uint64, width int) []byte {

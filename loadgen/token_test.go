@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 func TestToken_FoundOnlyForItsRun(t *testing.T) {
@@ -23,6 +24,7 @@ func TestToken_FoundOnlyForItsRun(t *testing.T) {
 		{"in syslog text", "<134>1 ... Database backup completed " + tok, true, 42, 1234567},
 		{"in JSON, twice", `{"raw":"x ` + tok + `","message":"` + tok + `"}`, true, 42, 1234567},
 		{"largest values", string(appendToken(nil, run, 9999999999, 999999999999999)), true, 9999999999, 999999999999999},
+		{"send time clamped", string(appendToken(nil, run, 1, 1<<62)), true, 1, maxSent},
 		{"another run", string(appendToken(nil, "ffffffff", 42, 0)), false, 0, 0},
 		{"truncated", tok[:len(tok)-1], false, 0, 0},
 		{"not digits", "pbxbench-0a1b2c3d-00000000x2-000000001234567", false, 0, 0},
@@ -96,4 +98,21 @@ func TestConfig_ValidateNamesTheFlag(t *testing.T) {
 	c.User.Name, c.User.Auth, c.User.AuthPass = "u", "SHA", "auth-pass-1"
 	assert.NoError(t, c.Validate())
 	assert.Equal(t, DefaultSNMPTarget, c.Target, "an empty target is the protocol's default")
+}
+
+// A v2c packet made from a template is the packet gosnmp encodes for the
+// same message.
+func TestTrapBuilder_TemplateMatchesGosnmp(t *testing.T) {
+	for _, p := range []Proto{TrapV2c, InformV2c} {
+		b := &trapBuilder{proto: p, run: "0badcafe", systems: systemNames(7), community: "public", start: time.Now()}
+		for _, seq := range []int{0, 1, 2, 6, 7, 20, 1<<30 - 1} {
+			sent := time.Duration(seq%1000) * 1234 * time.Microsecond
+			got, err := b.build(seq, sent, requestID(seq))
+			require.NoError(t, err)
+			tp, _ := b.templates.Load(seq%7*3 + seq%3)
+			want, err := b.marshal(seq, appendToken(nil, b.run, seq, sent), requestID(seq), tp.(*template).up)
+			require.NoError(t, err)
+			assert.Equal(t, want, got, "%s message %d", p, seq)
+		}
+	}
 }
