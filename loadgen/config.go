@@ -121,7 +121,7 @@ func Defaults(proto Proto) Config {
 		Window:        64,
 		Stream:        "PBX_EVENTS",
 		SubjectPrefix: "pbx",
-		ValidateEvery: 1,
+		ValidateEvery: 100,
 	}
 }
 

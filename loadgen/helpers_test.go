@@ -98,6 +98,7 @@ func (s *service) config(t *testing.T, p Proto, count int) Config {
 	require.NoError(t, err)
 	c.User = u
 	c.Duration, c.Wait = time.Minute, time.Minute
+	c.ValidateEvery = 1 // every event the tests produce must be valid
 	return c
 }
 
