@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/pbxalarm/pbxalarm/events"
 	"github.com/pbxalarm/pbxalarm/ingest/snmp"
 )
 
@@ -191,8 +192,8 @@ func (c *Config) Validate() error {
 	if c.Stream == "" {
 		bad("stream-name", "required")
 	}
-	if c.SubjectPrefix == "" {
-		bad("subject-prefix", "required")
+	if err := events.ValidatePrefix(c.SubjectPrefix); err != nil {
+		bad("subject-prefix", "%v", err)
 	}
 	if c.ValidateEvery < 0 {
 		bad("validate-every", "must not be negative, got %d", c.ValidateEvery)
