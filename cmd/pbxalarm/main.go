@@ -10,6 +10,7 @@
 //	pbxalarm tail [flags]     print events from the stream as they arrive
 //	pbxalarm track [flags]    run the licence-state tracker on its own
 //	pbxalarm watch            the status table, live
+//	pbxalarm bench [flags]    send load to a pbxalarm, count what arrives on NATS
 //	pbxalarm version
 //
 // Run "pbxalarm <command> -h" for a command's flags.
@@ -43,6 +44,7 @@ func commands() []command {
 		{"tail", "print events from the stream as they arrive", runTail},
 		{"track", "run the licence-state tracker on its own", runTrack},
 		{"watch", "the status table, live", runWatch},
+		{"bench", "send syslog, traps or informs to a pbxalarm and count what arrives on NATS", runBench},
 		{"version", "print the version", func(_ context.Context, _ []string, stdout, _ io.Writer) error {
 			_, err := fmt.Fprintln(stdout, "pbxalarm", version)
 			return err
