@@ -50,7 +50,7 @@ func startService(t *testing.T) *service {
 	u, err := snmp.ParseUser(testUser)
 	require.NoError(t, err)
 	cfg.SNMPUsers = []snmp.User{u}
-	cfg.HTTP, cfg.Track = ingest.Off, false
+	cfg.HTTP, cfg.Metrics, cfg.Track = ingest.Off, ingest.Off, false
 	cfg.NATSListen, cfg.DataDir = "127.0.0.1:0", dir
 	cfg.ShutdownTimeout = 20 * time.Second
 	ctx, cancel := context.WithCancel(context.Background())

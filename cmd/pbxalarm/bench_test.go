@@ -19,7 +19,7 @@ import (
 // message sent as arrived once; settings may come from the environment.
 func TestBench_ReportsWhatArrived(t *testing.T) {
 	cfg := ingest.Defaults()
-	cfg.SyslogUDP, cfg.SNMPUDP, cfg.HTTP, cfg.Track = ingest.Off, ingest.Off, ingest.Off, false
+	cfg.SyslogUDP, cfg.SNMPUDP, cfg.HTTP, cfg.Metrics, cfg.Track = ingest.Off, ingest.Off, ingest.Off, ingest.Off, false
 	cfg.SyslogTCP, cfg.NATSListen, cfg.DataDir = "127.0.0.1:0", "127.0.0.1:0", t.TempDir()
 	ctx, cancel := context.WithCancel(context.Background())
 	svc, err := ingest.New(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
