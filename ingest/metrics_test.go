@@ -408,8 +408,16 @@ func TestHealth_ReadyWhileTheSpoolAccepts(t *testing.T) {
 	done := make(chan error, 1)
 	go func() { done <- svc.Run(ctx) }()
 	defer func() {
+		// NATS never came and the spool is full, so inputs are blocked
+		// handing on lines: the shutdown deadline must still end Run, and
+		// Run says what it gave up on.
 		cancel()
-		<-done // NATS never came, so the shutdown gives up on the spool: it is kept
+		select {
+		case err := <-done:
+			assert.ErrorContains(t, err, "not acked")
+		case <-time.After(30 * time.Second):
+			t.Error("shutdown not bounded by shutdown-timeout while inputs were blocked")
+		}
 	}()
 	conn, err := net.Dial("tcp", svc.Addrs().SyslogTCP.String())
 	require.NoError(t, err)

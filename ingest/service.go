@@ -405,12 +405,14 @@ func (s *Service) Run(ctx context.Context) (err error) {
 	<-inputCtx.Done()
 	s.state.Store(stateStopping)
 	s.log.Info("shutting down: inputs stopping, publishing what is in flight", "timeout", s.cfg.ShutdownTimeout)
-	wg.Wait()
-
+	// The deadline runs from here: an input blocked handing on a message
+	// (NATS away, spool full) is released by it, so shutdown is bounded.
 	closeCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.cfg.ShutdownTimeout)
 	defer cancel()
 	stopPublishing := context.AfterFunc(closeCtx, s.cancelPublish)
 	defer stopPublishing()
+	wg.Wait()
+
 	var errs []error
 	close(errc)
 	for err := range errc {
