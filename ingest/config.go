@@ -61,7 +61,9 @@ type Config struct {
 	StreamMaxAge     time.Duration
 	StreamDuplicates time.Duration
 
-	HTTP    string // the NOC board's address or "off"
+	HTTP string // the NOC board's address or "off"
+	// Pprof serves net/http/pprof under /debug/pprof/ on the metrics address.
+	Pprof   bool
 	Metrics string // Prometheus /metrics, /healthz and /readyz address or "off"
 
 	// Track runs the licence-state tracker inside serve.

@@ -56,6 +56,7 @@ func serveFlags(o *options, c *ingest.Config, lc *logConfig, secretErrs *[]error
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", c.ShutdownTimeout, "how long shutdown may take to publish what is in flight")
 	fs.BoolVar(&c.Track, "track", c.Track, "run the licence-state tracker (pbx_licence bucket, state events) inside serve")
 	fs.StringVar(&c.HTTP, "http", c.HTTP, "address of the NOC web board (licence state per PBX, live), or off")
+	fs.BoolVar(&c.Pprof, "pprof", c.Pprof, "serve Go's profiles under /debug/pprof/ on the metrics address (for performance work)")
 	fs.StringVar(&c.Metrics, "metrics", c.Metrics, "address of the Prometheus /metrics and the /healthz and /readyz endpoints, or off")
 	fs.StringVar(&c.SNMPUDP, "snmp-udp", c.SNMPUDP, "SNMP trap and inform address, or off")
 	o.listVar(&c.SNMPCommunities, "snmp-community", "v1/v2c community to accept, optionally only from networks: COMMUNITY[@CIDR,CIDR...]")
