@@ -511,3 +511,20 @@ func createStream(t *testing.T, url string) {
 	_, err = js.CreateStream(ctx, jetstream.StreamConfig{Name: "PBX_EVENTS", Subjects: []string{"pbx.>"}})
 	require.NoError(t, err)
 }
+
+// Profiles are served on the metrics address only when asked for.
+func TestMetrics_PprofOnlyWhenEnabled(t *testing.T) {
+	for _, on := range []bool{false, true} {
+		cfg := metricsConfig(t)
+		cfg.Pprof = on
+		r := startService(t, cfg)
+		code, body := httpGet(t, "http://"+r.svc.Addrs().Metrics.String()+"/debug/pprof/heap?debug=1")
+		if on {
+			assert.Equal(t, http.StatusOK, code)
+			assert.Contains(t, body, "heap profile")
+		} else {
+			assert.Equal(t, http.StatusNotFound, code)
+		}
+		r.shutdown(t)
+	}
+}
