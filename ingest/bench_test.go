@@ -130,6 +130,7 @@ func BenchmarkServe_TCPIngest(b *testing.B) {
 	const conns = 4
 	b.ResetTimer()
 	start := time.Now()
+	cpu0 := processCPU(b)
 	var wg sync.WaitGroup
 	for c := range conns {
 		wg.Add(1)
@@ -155,6 +156,9 @@ func BenchmarkServe_TCPIngest(b *testing.B) {
 		b.Fatalf("stored %d of %d", got, b.N)
 	}
 	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "msgs/s")
+	if cpu0 > 0 {
+		b.ReportMetric(float64((processCPU(b)-cpu0).Microseconds())/float64(b.N), "cpu-µs/msg")
+	}
 }
 
 // End to end over UDP at a fixed offered rate (PBXALARM_BENCH_UDP_RATE,
