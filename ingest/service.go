@@ -105,11 +105,17 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (_ *Service, err err
 		}
 		url = s.embedded.ClientURL()
 	}
-	s.nc, err = publish.Connect(publish.ConnConfig{
+	conn := publish.ConnConfig{
 		URLs: url, Name: "pbxalarm", CredsFile: cfg.NATSCreds, NKeyFile: cfg.NATSNKey,
 		User: cfg.natsAuth.user, Password: cfg.natsAuth.password, Token: cfg.natsAuth.token,
 		TLSCA: cfg.NATSTLSCA, TLSCert: cfg.NATSTLSCert, TLSKey: cfg.NATSTLSKey,
-	}, log)
+	}
+	if s.embedded != nil {
+		// Through a pipe, not loopback TCP: no socket system calls on
+		// either side. Other clients still use the listener.
+		conn.InProcess = s.embedded
+	}
+	s.nc, err = publish.Connect(conn, log)
 	if err != nil {
 		return nil, fmt.Errorf("ingest: connect to NATS: %w", err)
 	}

@@ -36,6 +36,11 @@ type ConnConfig struct {
 	// keeps the client's default (8 MiB). Publishes beyond it fail and the
 	// Publisher retries them once connected.
 	ReconnectBufSize int
+	// InProcess, when set, is a server in this process (an *Embedded) that
+	// the client reaches through an in-memory pipe instead of dialling
+	// URLs: no socket system calls on either side. URLs is then only the
+	// name the connection reports.
+	InProcess nats.InProcessConnProvider
 }
 
 // Connect returns a connection to NATS at once, even when no server is up
@@ -114,6 +119,9 @@ func (cfg ConnConfig) options(log *slog.Logger) ([]nats.Option, error) {
 	}
 	if cfg.ReconnectBufSize > 0 {
 		opts = append(opts, nats.ReconnectBufSize(cfg.ReconnectBufSize))
+	}
+	if cfg.InProcess != nil {
+		opts = append(opts, nats.InProcessServer(cfg.InProcess))
 	}
 	switch {
 	case cfg.CredsFile != "":

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
-	"github.com/nats-io/nats.go"
 )
 
 // EmbeddedConfig configures the embedded NATS server.
@@ -135,9 +134,16 @@ func (e *Embedded) ClientURL() string {
 	return "nats://" + net.JoinHostPort(ip.String(), strconv.Itoa(addr.Port))
 }
 
-// InProcess is the nats.Connect option that connects to the server inside
-// this process, without a socket.
-func (e *Embedded) InProcess() nats.Option { return nats.InProcessServer(e.srv) }
+// InProcessConn returns a new client connection to the server through an
+// in-memory pipe, so that a client in this process needs no socket; it
+// makes *Embedded a nats.InProcessConnProvider (see ConnConfig.InProcess).
+func (e *Embedded) InProcessConn() (net.Conn, error) {
+	c, err := e.srv.InProcessConn()
+	if err != nil {
+		return nil, fmt.Errorf("publish: embedded NATS: in-process connection: %w", err)
+	}
+	return c, nil
+}
 
 // Shutdown stops the server and waits until it has closed its clients and
 // flushed JetStream's files.

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats.go/jetstream"
 	"github.com/stretchr/testify/require"
 )
 
@@ -62,4 +63,23 @@ func TestEmbedded_ShutdownReleasesPort(t *testing.T) {
 	l, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", port))
 	require.NoError(t, err, "port still held after Shutdown")
 	require.NoError(t, l.Close())
+}
+
+// A client given the embedded server as InProcess reaches it through a
+// pipe: the URL it names has no listener, and JetStream still answers.
+func TestEmbedded_InProcessConnectionNeedsNoSocket(t *testing.T) {
+	srv := startServer(t, -1, t.TempDir())
+	nowhere := fmt.Sprintf("nats://127.0.0.1:%d", freePort(t))
+	nc, err := Connect(ConnConfig{URLs: nowhere, Name: t.Name(), InProcess: srv}, quiet())
+	require.NoError(t, err)
+	defer nc.Close()
+	require.Eventually(t, nc.IsConnected, 10*time.Second, 10*time.Millisecond)
+	js, err := jetstream.New(nc)
+	require.NoError(t, err)
+	ensureStream(t, js)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	ack, err := js.Publish(ctx, "pbx.inproc.log.info", []byte("x"))
+	require.NoError(t, err)
+	require.Equal(t, uint64(1), ack.Sequence)
 }

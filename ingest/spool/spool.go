@@ -87,7 +87,7 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (_ *Spool, err erro
 			s.Close()
 		}
 	}()
-	s.nc, err = nats.Connect("", s.server.InProcess(), nats.Name("pbxalarm-spool"))
+	s.nc, err = nats.Connect("", nats.InProcessServer(s.server), nats.Name("pbxalarm-spool"))
 	if err != nil {
 		return nil, fmt.Errorf("spool: connect to store: %w", err)
 	}
