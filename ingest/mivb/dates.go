@@ -1,6 +1,7 @@
 package mivb
 
 import (
+	"bytes"
 	"regexp"
 	"strings"
 	"time"
@@ -53,8 +54,11 @@ func parseDate(b []byte, loc *time.Location) (at time.Time, n int, ok bool) {
 	if at, n, ok := parseNumericDate(b, loc); ok {
 		return at, n, true
 	}
+	// The regexp package keeps its input where escape analysis cannot see
+	// it let go: a copy keeps b on the caller's stack on the common path.
+	c := bytes.Clone(b)
 	for _, re := range forms {
-		m := re.FindSubmatchIndex(b)
+		m := re.FindSubmatchIndex(c)
 		if m == nil {
 			continue
 		}
@@ -63,7 +67,7 @@ func parseDate(b []byte, loc *time.Location) (at time.Time, n int, ok bool) {
 			if i < 0 || m[2*i] < 0 {
 				return ""
 			}
-			return string(b[m[2*i]:m[2*i+1]])
+			return string(c[m[2*i]:m[2*i+1]])
 		}
 		at, ok = buildTime(g, loc)
 		if ok {
@@ -87,14 +91,20 @@ func buildTime(g func(string) string, loc *time.Location) (time.Time, bool) {
 		}
 		ns = atoiOr(f, 0)
 	}
+	return makeTime(y, mo, d, h, mi, s, ns, g("zone"), loc)
+}
+
+// makeTime checks the parts of a date and time and builds it: in zone
+// where one is written, else in loc.
+func makeTime(y int, mo time.Month, d, h, mi, s, ns int, zone string, loc *time.Location) (time.Time, bool) {
 	if y < 1970 || y > 9999 || mo < 1 || mo > 12 || d < 1 || h > 23 || mi > 59 || s > 60 {
 		return time.Time{}, false
 	}
 	if s == 60 { // a leap second reads as the next instant
 		s, ns = 59, 999999999
 	}
-	if z := g("zone"); z != "" {
-		off, ok := zoneOffset(z)
+	if zone != "" {
+		off, ok := zoneOffset(zone)
 		if !ok {
 			return time.Time{}, false
 		}
@@ -161,18 +171,18 @@ func allDigits(s string) bool {
 // the regular expressions cost microseconds. Other forms fall through to
 // dateForms.
 func parseNumericDate(b []byte, loc *time.Location) (time.Time, int, bool) {
-	var f dateFields
 	i := 0
-	num := func(dst *string, min, max int) bool {
-		j := i
-		for j < len(b) && j-i < max && b[j] >= '0' && b[j] <= '9' {
-			j++
+	// num reads min to max digits at i.
+	num := func(min, max int) (v, n int, ok bool) {
+		for i+n < len(b) && n < max && b[i+n] >= '0' && b[i+n] <= '9' {
+			v = v*10 + int(b[i+n]-'0')
+			n++
 		}
-		if j-i < min {
-			return false
+		if n < min {
+			return 0, 0, false
 		}
-		*dst, i = string(b[i:j]), j
-		return true
+		i += n
+		return v, n, true
 	}
 	sep := func(set string) bool {
 		if i < len(b) && strings.IndexByte(set, b[i]) >= 0 {
@@ -181,7 +191,16 @@ func parseNumericDate(b []byte, loc *time.Location) (time.Time, int, bool) {
 		}
 		return false
 	}
-	if !num(&f.y, 4, 4) || !sep("/.-") || !num(&f.mo, 1, 2) || !sep("/.-") || !num(&f.d, 1, 2) {
+	y, _, ok := num(4, 4)
+	if !ok || !sep("/.-") {
+		return time.Time{}, 0, false
+	}
+	mo, _, ok := num(1, 2)
+	if !ok || !sep("/.-") {
+		return time.Time{}, 0, false
+	}
+	d, _, ok := num(1, 2)
+	if !ok {
 		return time.Time{}, 0, false
 	}
 	end := i
@@ -193,55 +212,40 @@ func parseNumericDate(b []byte, loc *time.Location) (time.Time, int, bool) {
 			i++
 		}
 	}
-	if i > end && num(&f.h, 1, 2) && sep(":") && num(&f.mi, 2, 2) {
-		end = i
-		if sep(":") && num(&f.s, 2, 2) {
-			end = i
-			if sep(".,") && num(&f.frac, 1, 9) {
-				end = i
+	var h, mi, sec, ns int
+	if i > end {
+		if hh, _, ok := num(1, 2); ok && sep(":") {
+			if mm, _, ok := num(2, 2); ok {
+				h, mi, end = hh, mm, i
+				if sep(":") {
+					if ss, _, ok := num(2, 2); ok {
+						sec, end = ss, i
+						if sep(".,") {
+							if f, n, ok := num(1, 9); ok {
+								ns, end = f*pow10[9-n], i
+							}
+						}
+					}
+				}
 			}
 		}
-	} else {
-		f.h = ""
 	}
 	k := end
 	for k < len(b) && b[k] == ' ' {
 		k++
 	}
-	if z := zoneAt(b[k:]); z != "" {
-		f.zone, end = z, k+len(z)
+	zone := zoneAt(b[k:])
+	if zone != "" {
+		end = k + len(zone)
 	}
 	if end < len(b) && (b[end] >= '0' && b[end] <= '9') {
 		return time.Time{}, 0, false
 	}
-	at, ok := buildTime(f.get, loc)
+	at, ok := makeTime(y, time.Month(mo), d, h, mi, sec, ns, zone, loc)
 	return at, end, ok
 }
 
-// dateFields holds the written parts of a date for buildTime.
-type dateFields struct{ y, mo, d, h, mi, s, frac, zone string }
-
-func (f *dateFields) get(name string) string {
-	switch name {
-	case "y":
-		return f.y
-	case "mo":
-		return f.mo
-	case "d":
-		return f.d
-	case "h":
-		return f.h
-	case "mi":
-		return f.mi
-	case "s":
-		return f.s
-	case "frac":
-		return f.frac
-	case "zone":
-		return f.zone
-	}
-	return ""
-}
+var pow10 = [10]int{1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000, 1000000000}
 
 // zoneAt returns the zone at the start of b: z, utc, gmt or ±hh[:]mm,
 // ending at a word boundary.

@@ -41,14 +41,15 @@ func (h *recordHeader) recordedAt(loc *time.Location) *time.Time {
 	if h.date == "" {
 		return nil
 	}
-	s := h.date
+	var buf [64]byte // parseDate keeps no reference: no allocation
+	s := append(buf[:0], h.date...)
 	if h.clock != "" {
-		s += " " + h.clock
+		s = append(append(s, ' '), h.clock...)
 	}
 	if h.zone != "" {
-		s += " " + h.zone
+		s = append(append(s, ' '), h.zone...)
 	}
-	at, _, ok := parseDate([]byte(s), loc)
+	at, _, ok := parseDate(s, loc)
 	if !ok {
 		return nil
 	}
@@ -96,7 +97,7 @@ func readHeader(t *recordText) recordHeader {
 // take tries to read w[i:j] as a header field; last says the token closed
 // the header (it ended with ':').
 func (h *recordHeader) take(t *recordText, i, j int) (used, last bool) {
-	core := strings.Trim(string(t.w[i:j]), "[](){}<>\"'")
+	core := trimSet(t.token(i, j), &brackets)
 	if strings.HasSuffix(core, ":") {
 		core, last = strings.TrimRight(core, ":"), true
 	}
@@ -125,9 +126,9 @@ func (h *recordHeader) take(t *recordText, i, j int) (used, last bool) {
 		h.zone = core
 	case h.piped && h.date != "" && h.module == "" && isIdent(core) && followedByPipe(t.w, j):
 		if h.source == "" {
-			h.source = strings.Trim(t.raw[i:j], "[](){}<>:\"'")
+			h.source = trimSet(t.raw[i:j], &bracketsColon)
 		} else {
-			h.module = strings.Trim(t.raw[i:j], "[](){}<>:\"'")
+			h.module = trimSet(t.raw[i:j], &bracketsColon)
 		}
 	default:
 		return h.takePair(t, i, j, core), last
@@ -163,7 +164,11 @@ func (h *recordHeader) takePair(t *recordText, i, j int, core string) bool {
 // fit the field (a "type" that is no log type, a "sev" that is no record
 // severity).
 func (h *recordHeader) set(f headerField, v string) bool {
-	lv := strings.ToLower(v)
+	var lv string // lower-cased v, where the field needs it
+	switch f {
+	case fieldType, fieldNumber, fieldSeverity:
+		lv = strings.ToLower(v)
+	}
 	switch f {
 	case fieldType:
 		if h.logType != "" || logTypeOf(lv) == "" {
@@ -208,7 +213,7 @@ func (h *recordHeader) numberFits(t *recordText, j int) bool {
 	for i < len(t.w) && isSeparator(t.w[i]) {
 		i++
 	}
-	next := strings.Trim(string(t.w[i:tokenEnd(t.w, i)]), "[](){}<>:\"'")
+	next := trimSet(t.token(i, tokenEnd(t.w, i)), &bracketsColon)
 	return recordSeverityWords[next] != "" || logTypeOf(next) != ""
 }
 

@@ -16,7 +16,11 @@ type recordText struct {
 	// w is raw with ASCII letters lower-cased. Byte offsets agree with raw,
 	// so a match in w is read back from raw as written. Parts already
 	// accounted for (header fields, future levels) are blanked in w.
-	w      []byte
+	w []byte
+	// lower is a copy of w taken by the first token call, before the
+	// header scan blanks anything: header tokens are cut from it without
+	// a copy each.
+	lower  string
 	start  int  // offset after any prefix (BOM, PRI, tag)
 	tagged bool // a MiVB tag was seen before the record, or isMiVB found a mention
 }
@@ -33,13 +37,35 @@ func newRecordText(s string) *recordText {
 
 // restore undoes blanking: w[start:end] is lower-cased raw again.
 func (t *recordText) restore(start, end int) {
-	for i := start; i < end && i < len(t.raw); i++ {
-		c := t.raw[i]
-		if 'A' <= c && c <= 'Z' {
-			c += 'a' - 'A'
-		}
-		t.w[i] = c
+	end = min(end, len(t.raw))
+	for i := start; i < end; i++ {
+		t.w[i] = lowerASCII[t.raw[i]]
 	}
+}
+
+// lowerASCII maps each byte to itself with A-Z lower-cased.
+var lowerASCII = func() (m [256]byte) {
+	for i := range m {
+		m[i] = byte(i)
+		if 'A' <= i && i <= 'Z' {
+			m[i] += 'a' - 'A'
+		}
+	}
+	return m
+}()
+
+// token returns w[i:j] as a string: a slice of lower where w still reads
+// the same there (always, for the header scan), else a copy.
+func (t *recordText) token(i, j int) string {
+	if t.lower == "" && t.raw != "" {
+		// Only bytes before start can be blanked yet, and tokens start
+		// after it; the comparison below checks that anyway.
+		t.lower = string(t.w)
+	}
+	if s := t.lower[i:j]; string(t.w[i:j]) == s {
+		return s
+	}
+	return string(t.w[i:j])
 }
 
 // has reports whether the (lower-cased) record holds kw.

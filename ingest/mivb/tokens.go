@@ -10,6 +10,34 @@ import (
 
 func trimDesc(s string) string { return strings.Trim(s, " \t\r\n|;,:-") }
 
+// byteSet marks bytes to trim. strings.Trim builds its set on every call;
+// header tokens are trimmed with these, built once.
+type byteSet [256]bool
+
+func newByteSet(chars string) (s byteSet) {
+	for i := 0; i < len(chars); i++ {
+		s[chars[i]] = true
+	}
+	return s
+}
+
+var (
+	brackets      = newByteSet("[](){}<>\"'")
+	bracketsColon = newByteSet("[](){}<>:\"'")
+)
+
+// trimSet is strings.Trim for a set of ASCII bytes.
+func trimSet(s string, set *byteSet) string {
+	i, j := 0, len(s)
+	for i < j && set[s[i]] {
+		i++
+	}
+	for j > i && set[s[j-1]] {
+		j--
+	}
+	return s[i:j]
+}
+
 // collapseSeparators tidies what cutting fields out leaves: "a |  | b".
 func collapseSeparators(s string) string {
 	var b strings.Builder
@@ -105,31 +133,41 @@ func isDateToken(s string) bool {
 	return ok && n == len(s)
 }
 
-// isClock accepts hh:mm, hh:mm:ss and hh:mm:ss.fff.
+// isClock accepts hh:mm, hh:mm:ss and hh:mm:ss.fff (or ,fff): one or two
+// characters per part that strconv.Atoi reads, and any number it reads
+// after the mark. It allocates nothing on the way to yes.
 func isClock(s string) bool {
 	if len(s) < 4 || len(s) > 18 {
 		return false
 	}
-	parts := strings.SplitN(s, ":", 3)
-	if len(parts) < 2 {
-		return false
-	}
-	last := parts[len(parts)-1]
-	if k := strings.IndexAny(last, ".,"); k >= 0 && len(parts) == 3 {
-		if _, err := strconv.Atoi(last[k+1:]); err != nil {
+	for i, part := 0, 0; ; part++ {
+		j := i
+		for j < len(s) && s[j] != ':' && (part < 2 || s[j] != '.' && s[j] != ',') {
+			j++
+		}
+		if j-i < 1 || j-i > 2 || !smallInt(s[i:j]) {
 			return false
 		}
-		parts[len(parts)-1] = last[:k]
-	}
-	for _, p := range parts {
-		if len(p) < 1 || len(p) > 2 {
+		switch {
+		case j == len(s):
+			return part >= 1
+		case s[j] != ':': // the fraction after the seconds
+			_, err := strconv.Atoi(s[j+1:])
+			return err == nil
+		case part == 2: // a fourth part
 			return false
 		}
-		if _, err := strconv.Atoi(p); err != nil {
-			return false
-		}
+		i = j + 1
 	}
-	return true
+}
+
+// smallInt reports whether strconv.Atoi reads p, for p of at most two
+// bytes: digits, or a sign and a digit.
+func smallInt(p string) bool {
+	if p != "" && (p[0] == '+' || p[0] == '-') {
+		p = p[1:]
+	}
+	return allDigits(p)
 }
 
 func isZone(s string) bool {
