@@ -36,7 +36,7 @@ func (p *Parser) parseBSD(ms *machines, pri int, st stamp, origin string, rest [
 	// go-syslog reads no IPv6 hostname (its hostnames stop at ':'), so one
 	// is taken here and a nil hostname put in its place.
 	ipv6 := false
-	if a, err := netip.ParseAddr(string(rest[:tok])); err == nil && a.Is6() {
+	if isIPv6(rest[:tok]) {
 		hdr.Hostname, origin, ipv6 = string(rest[:tok]), string(rest[:tok]), true
 		if rest = rest[skipBlanks(rest, tok):]; len(rest) == 0 {
 			return hdr, ""
@@ -93,6 +93,17 @@ func (p *Parser) parseBSD(ms *machines, pri int, st stamp, origin string, rest [
 }
 
 const pad = " \xff"
+
+// isIPv6 reports whether tok is an IPv6 address. Only a token with a
+// colon can be one: the common hostname skips ParseAddr, whose error would
+// cost two allocations.
+func isIPv6(tok []byte) bool {
+	if bytes.IndexByte(tok, ':') < 0 {
+		return false
+	}
+	a, err := netip.ParseAddr(string(tok))
+	return err == nil && a.Is6()
+}
 
 // sanitize replaces control bytes other than TAB, LF and CR with 0xFF in
 // place: go-syslog's RFC 3164 grammar ends the MSG at them and drops it,

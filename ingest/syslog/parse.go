@@ -3,6 +3,7 @@ package syslog
 import (
 	"bytes"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -144,7 +145,7 @@ func (p *Parser) parseIETF(ms *machines, in []byte, pri int) (events.Syslog, str
 	}
 	text := ""
 	if sm.Message != nil {
-		text = string(bytes.TrimPrefix([]byte(*sm.Message), bom))
+		text = strings.TrimPrefix(*sm.Message, bom)
 	}
 	if err != nil {
 		hdr.ParseError = "rfc5424: " + err.Error()
@@ -155,7 +156,7 @@ func (p *Parser) parseIETF(ms *machines, in []byte, pri int) (events.Syslog, str
 	return hdr, text, true
 }
 
-var bom = []byte("\ufeff")
+const bom = "\ufeff"
 
 func fillBase(hdr *events.Syslog, b *gosyslog.Base) {
 	hdr.Hostname = deref(b.Hostname)
@@ -223,8 +224,8 @@ func setPRIValue(hdr *events.Syslog, pri int) {
 	if pri < 0 {
 		return
 	}
-	f, s := pri/8, pri%8
-	hdr.Facility, hdr.Severity = &f, &s
+	fs := &[2]int{pri / 8, pri % 8} // one allocation for both
+	hdr.Facility, hdr.Severity = &fs[0], &fs[1]
 }
 
 func deref(s *string) string {
