@@ -159,6 +159,14 @@ func BenchmarkServe_TCPIngest(b *testing.B) {
 	if cpu0 > 0 {
 		b.ReportMetric(float64((processCPU(b)-cpu0).Microseconds())/float64(b.N), "cpu-µs/msg")
 	}
+	reportPeakRSS(b)
+}
+
+// reportPeakRSS reports the process's peak RSS where it is known.
+func reportPeakRSS(b *testing.B) {
+	if mib := peakRSSMiB(); mib > 0 {
+		b.ReportMetric(mib, "peak-RSS-MiB")
+	}
 }
 
 // End to end over UDP at a fixed offered rate (PBXALARM_BENCH_UDP_RATE,
@@ -180,11 +188,16 @@ func BenchmarkServe_UDPIngest(b *testing.B) {
 		packets[i] = fmt.Appendf(nil, "<134>Aug 21 10:00:00 MIVB-%d MiVB: MAINT %06d Info 2020/08/21 10:00:00 src=DBMgr mod=DB: backup %d", i%50, i%1000000, i)
 	}
 	b.ResetTimer()
+	cpu0 := processCPU(b)
 	sendTime := offer(b, conn, packets, rate)
 	got := waitStored(b, st, uint64(b.N))
 	b.StopTimer()
 	b.ReportMetric(float64(b.N)/sendTime.Seconds(), "offered/s")
 	b.ReportMetric(float64(uint64(b.N)-got)/float64(b.N)*100, "%lost")
+	if cpu0 > 0 {
+		b.ReportMetric(float64((processCPU(b)-cpu0).Microseconds())/float64(b.N), "cpu-µs/msg")
+	}
+	reportPeakRSS(b)
 }
 
 // v2cTrap301 builds one v2c trap 301; reqID makes each one distinct.
@@ -229,11 +242,16 @@ func BenchmarkServe_SNMPv2cIngest(b *testing.B) {
 	}
 	defer conn.Close()
 	b.ResetTimer()
+	cpu0 := processCPU(b)
 	sendTime := offer(b, conn, packets, rate)
 	got := waitStored(b, st, uint64(b.N))
 	b.StopTimer()
 	b.ReportMetric(float64(b.N)/sendTime.Seconds(), "offered/s")
 	b.ReportMetric(float64(uint64(b.N)-got)/float64(b.N)*100, "%lost")
+	if cpu0 > 0 {
+		b.ReportMetric(float64((processCPU(b)-cpu0).Microseconds())/float64(b.N), "cpu-µs/msg")
+	}
+	reportPeakRSS(b)
 }
 
 // offer writes the datagrams at rate per second, in 5 ms ticks.
