@@ -2,8 +2,11 @@ package publish
 
 import (
 	"context"
+	"os"
+	"slices"
 	"strconv"
 	"testing"
+	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
 )
@@ -72,4 +75,60 @@ func BenchmarkRawPublishAsync(b *testing.B) {
 	<-js.PublishAsyncComplete()
 	b.StopTimer()
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "msgs/s")
+}
+
+// BenchmarkPublish_LatencyAtRate publishes at a fixed rate
+// (PBXALARM_BENCH_PUB_RATE, default 10,000/s) through an in-process
+// connection, as serve does, and reports the percentiles of the time from
+// Publish to done, that is to the PubAck: the publishing part of
+// receipt-to-PubAck latency (parsing and encoding add some 10-20 µs).
+func BenchmarkPublish_LatencyAtRate(b *testing.B) {
+	rate := 10000
+	if v, err := strconv.Atoi(os.Getenv("PBXALARM_BENCH_PUB_RATE")); err == nil && v > 0 {
+		rate = v
+	}
+	srv := startServer(b, -1, b.TempDir())
+	nc, err := Connect(ConnConfig{URLs: srv.ClientURL(), Name: b.Name(), InProcess: srv}, quiet())
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer nc.Close()
+	js, err := jetstream.New(nc)
+	if err != nil {
+		b.Fatal(err)
+	}
+	ensureStream(b, js)
+	p := NewPublisher(js, WithLogger(quiet()))
+	data := make([]byte, 800) // about the size of an event
+	for i := range data {
+		data[i] = 'a' + byte(i%26)
+	}
+	lat := make([]time.Duration, b.N)
+	ctx := context.Background()
+	t := time.NewTicker(time.Millisecond)
+	defer t.Stop()
+	b.ResetTimer()
+	begin := time.Now()
+	for i := 0; i < b.N; <-t.C {
+		// Catch up to the rate: a late tick sends more, not fewer.
+		due := min(b.N, int(time.Since(begin).Seconds()*float64(rate))+1)
+		for ; i < due; i++ {
+			start, k := time.Now(), i
+			err := p.Publish(ctx, "pbx.bench.log.info", "lat-"+strconv.Itoa(i), data, func(error) { lat[k] = time.Since(start) })
+			if err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	offered := float64(b.N) / time.Since(begin).Seconds()
+	if err := p.Close(ctx); err != nil {
+		b.Fatal(err)
+	}
+	b.StopTimer()
+	b.ReportMetric(offered, "offered/s")
+	slices.Sort(lat)
+	pct := func(q float64) float64 { return float64(lat[min(len(lat)-1, int(q*float64(len(lat))))].Microseconds()) }
+	b.ReportMetric(pct(0.50), "p50-µs")
+	b.ReportMetric(pct(0.99), "p99-µs")
+	b.ReportMetric(pct(0.999), "p99.9-µs")
 }
