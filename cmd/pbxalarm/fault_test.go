@@ -162,7 +162,7 @@ func TestBinary_Kill9UnderLoadThenRestart(t *testing.T) {
 	t.Logf("TCP lines sent %d, lost %d; informs answered %d, unanswered %d",
 		len(tcpSent), len(lost), len(informsAnswered), len(informsUnanswered))
 	require.NotEmpty(t, informsAnswered)
-	require.Greater(t, len(tcpSent), 4000)
+	require.Greater(t, len(tcpSent), 1000, "the load ran")
 	// Only what was on its way at the kill: one run of consecutive lines,
 	// all written into the killed process's socket, none after the restart.
 	if len(lost) > 0 {
