@@ -30,6 +30,7 @@ type counter struct {
 	seen       int
 	last       time.Duration // arrival of the last new message, since start
 	closed     bool
+	inflight   sync.WaitGroup // handle calls past the closed check
 	stop       func()
 	stopOnce   sync.Once
 }
@@ -88,6 +89,8 @@ func (cn *counter) handle(m jetstream.Msg) {
 		cn.mu.Unlock()
 		return
 	}
+	cn.inflight.Add(1) // close waits for this event's tally
+	defer cn.inflight.Done()
 	cn.seen++
 	check := cn.validate > 0 && cn.seen%cn.validate == 0
 	cn.mu.Unlock()
@@ -136,8 +139,10 @@ func (cn *counter) arrivedCount() int {
 func (cn *counter) close() {
 	cn.stopOnce.Do(cn.stop)
 	// Consume's callback may still be running for one message: once
-	// closed is set, it counts nothing more.
+	// closed is set it takes no more, and the one it has is tallied
+	// before close returns.
 	cn.mu.Lock()
 	cn.closed = true
 	cn.mu.Unlock()
+	cn.inflight.Wait()
 }
