@@ -248,3 +248,21 @@ func TestVerdict_String(t *testing.T) {
 	assert.Equal(t, "not_allowed", NotAllowed.String())
 	assert.Equal(t, "rate_limited", RateLimited.String())
 }
+
+func TestForConfig_NoRulesIsANilGateThatAdmitsAll(t *testing.T) {
+	g, err := ForConfig(Config{})
+	if err != nil || g != nil {
+		t.Fatalf("ForConfig(no rules) = %v, %v; want a nil gate", g, err)
+	}
+	a := netip.MustParseAddr("192.0.2.7")
+	if g.Allow(a) != Admit || !g.Listed(a) || !g.Take(a) {
+		t.Error("a nil gate must admit every sender")
+	}
+	g, err = ForConfig(Config{Rate: 5})
+	if err != nil || g == nil {
+		t.Fatalf("ForConfig(rate 5) = %v, %v; want a gate", g, err)
+	}
+	if _, err := ForConfig(Config{Rate: -1}); err == nil {
+		t.Error("a negative rate must be refused")
+	}
+}

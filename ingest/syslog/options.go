@@ -152,10 +152,7 @@ func WithRateLimit(perSecond float64, burst int) Option {
 // gate returns what admits senders, or nil when every sender is admitted
 // at any rate (the listeners then skip the check).
 func (c *config) gate() (*admit.Gate, error) {
-	if len(c.allow) == 0 && c.rate == 0 {
-		return nil, nil
-	}
-	g, err := admit.New(admit.Config{Allow: c.allow, Rate: c.rate, Burst: c.burst})
+	g, err := admit.ForConfig(admit.Config{Allow: c.allow, Rate: c.rate, Burst: c.burst})
 	if err != nil {
 		return nil, fmt.Errorf("syslog: %w", err)
 	}
