@@ -2,6 +2,7 @@ package publish
 
 import (
 	"context"
+	"os"
 	"strconv"
 	"testing"
 	"time"
@@ -24,7 +25,16 @@ import (
 //   - noack: plain core publishes, no acknowledgement at all, the clock
 //     stopped when the stream's count stops growing: an upper bound no
 //     acked scheme can beat; its "lost" metric shows why it is never used.
+//
+// PBXALARM_BENCH_DUPLICATES sets the stream's duplicate window (default
+// DefaultDuplicates) and PBXALARM_BENCH_NO_MSGID=1 leaves the msg ids
+// out, to see what each costs the server.
 func BenchmarkStoreCeiling(b *testing.B) {
+	window := DefaultDuplicates
+	if d, err := time.ParseDuration(os.Getenv("PBXALARM_BENCH_DUPLICATES")); err == nil && d > 0 {
+		window = d
+	}
+	withIDs := os.Getenv("PBXALARM_BENCH_NO_MSGID") != "1"
 	for _, mode := range []string{"ack", "fastbatch", "noack"} {
 		b.Run("mode="+mode+"/bytes=800", func(b *testing.B) {
 			srv := startServer(b, -1, b.TempDir())
@@ -41,7 +51,7 @@ func BenchmarkStoreCeiling(b *testing.B) {
 			defer cancel()
 			stream, err := js.CreateStream(ctx, jetstream.StreamConfig{
 				Name: DefaultStreamName, Subjects: []string{"pbx.>"}, Storage: jetstream.FileStorage,
-				Duplicates: DefaultDuplicates, AllowBatchPublish: mode == "fastbatch",
+				Duplicates: window, AllowBatchPublish: mode == "fastbatch",
 			})
 			if err != nil {
 				b.Fatal(err)
@@ -56,7 +66,9 @@ func BenchmarkStoreCeiling(b *testing.B) {
 					// 50 systems' worth of subjects, as the load tool sends.
 					Subject: "pbx.BENCH-" + strconv.Itoa(i%50) + ".log.info",
 					Data:    data,
-					Header:  nats.Header{jetstream.MsgIDHeader: []string{"ceiling-" + strconv.Itoa(i)}},
+				}
+				if withIDs {
+					msgs[i].Header = nats.Header{jetstream.MsgIDHeader: []string{"ceiling-" + strconv.Itoa(i)}}
 				}
 			}
 			b.SetBytes(int64(len(data)))
