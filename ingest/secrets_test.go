@@ -1,13 +1,11 @@
 package ingest
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"log/slog"
 	"net"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -17,6 +15,7 @@ import (
 
 	"github.com/pbxalarm/pbxalarm/events"
 	"github.com/pbxalarm/pbxalarm/ingest/snmp"
+	"github.com/pbxalarm/pbxalarm/internal/testlog"
 )
 
 // Every secret the service is given, and the wrong ones senders try. None
@@ -37,24 +36,6 @@ var allSecrets = []string{
 	secretNATSPass, secretNATSToken, wrongCommunity, wrongAuthPass,
 }
 
-// syncBuffer is a log sink safe for the service's goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // startAuthNATS runs a NATS server with JetStream in process that admits
 // only the given user and password, or token.
 func startAuthNATS(t *testing.T, user, password, token string) string {
@@ -72,9 +53,9 @@ func startAuthNATS(t *testing.T, user, password, token string) string {
 
 // startLogged is startService with every log line, debug included, as JSON
 // into the returned buffer.
-func startLogged(t *testing.T, cfg Config) (*running, *syncBuffer) {
+func startLogged(t *testing.T, cfg Config) (*running, *testlog.Buffer) {
 	t.Helper()
-	logs := new(syncBuffer)
+	logs := new(testlog.Buffer)
 	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	ctx, cancel := context.WithCancel(context.Background())
 	svc, err := New(ctx, cfg, log)

@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"net"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -17,25 +16,9 @@ import (
 
 	"github.com/pbxalarm/pbxalarm/events"
 	"github.com/pbxalarm/pbxalarm/ingest"
+	"github.com/pbxalarm/pbxalarm/internal/testlog"
 	"github.com/pbxalarm/pbxalarm/tracker"
 )
-
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 // serveWithTracker runs serve with its tracker and sends it records; it
 // returns the NATS URL and a function that sends more.
@@ -99,7 +82,7 @@ func TestWatch_PrintsTheTableAndUpdates(t *testing.T) {
 		return runStatus(context.Background(), []string{"--nats-url", url}, &out, io.Discard) == nil &&
 			strings.Contains(out.String(), "MIVB-HQ")
 	}, 30*time.Second, 50*time.Millisecond)
-	var out lockedBuffer
+	var out testlog.Buffer
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- runWatch(ctx, []string{"--nats-url", url}, &out, io.Discard) }()

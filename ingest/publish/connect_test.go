@@ -1,6 +1,7 @@
 package publish
 
 import (
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -9,13 +10,15 @@ import (
 
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/stretchr/testify/require"
+
+	"github.com/pbxalarm/pbxalarm/internal/testlog"
 )
 
 func TestConnect_BeforeServerStartsThenPublishes(t *testing.T) {
 	port := freePort(t)
 	url := "nats://127.0.0.1:" + strconv.Itoa(port)
-	var logs logBuffer
-	nc, err := Connect(ConnConfig{URLs: url, Name: t.Name(), ReconnectWait: 50 * time.Millisecond}, logs.logger())
+	var logs testlog.Buffer
+	nc, err := Connect(ConnConfig{URLs: url, Name: t.Name(), ReconnectWait: 50 * time.Millisecond}, logs.Logger(slog.LevelInfo))
 	require.NoError(t, err, "Connect must not fail while NATS is down")
 	t.Cleanup(nc.Close)
 	require.False(t, nc.IsConnected())
@@ -80,8 +83,8 @@ func TestConnect_LogsDisconnectAndReconnect(t *testing.T) {
 	port := freePort(t)
 	dir := t.TempDir()
 	srv := startServer(t, port, dir)
-	var logs logBuffer
-	nc, err := Connect(ConnConfig{URLs: srv.ClientURL(), ReconnectWait: 50 * time.Millisecond}, logs.logger())
+	var logs testlog.Buffer
+	nc, err := Connect(ConnConfig{URLs: srv.ClientURL(), ReconnectWait: 50 * time.Millisecond}, logs.Logger(slog.LevelInfo))
 	require.NoError(t, err)
 	t.Cleanup(nc.Close)
 	require.Eventually(t, func() bool { return containsAll(logs.String(), "NATS connected") }, 5*time.Second, 10*time.Millisecond)

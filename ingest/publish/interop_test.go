@@ -7,12 +7,13 @@ import (
 	"os"
 	"os/exec"
 	"strconv"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/pbxalarm/pbxalarm/internal/testlog"
 )
 
 // debianNATSServer finds Debian's nats-server (it installs to /usr/sbin,
@@ -31,31 +32,13 @@ func debianNATSServer(t *testing.T) string {
 	return ""
 }
 
-// syncBuffer is a bytes.Buffer safe for the child's output goroutine.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // startExternal runs the nats-server binary as a child with JetStream and
 // waits until it accepts TCP connections.
 func startExternal(t *testing.T, bin string) string {
 	t.Helper()
 	port := freePort(t)
 	cmd := exec.Command(bin, "-js", "-sd", t.TempDir(), "-a", "127.0.0.1", "-p", strconv.Itoa(port))
-	var out syncBuffer
+	var out testlog.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	require.NoError(t, cmd.Start())
 	exited := make(chan error, 1)

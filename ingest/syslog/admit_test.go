@@ -65,10 +65,10 @@ func TestUDP_AllowListDropsOtherSenders(t *testing.T) {
 	if got := s.stats.Received(TransportUDP); got != 5 {
 		t.Errorf("received_udp = %d, want 5", got)
 	}
-	if s.logs.lines("reason=not_allowed") == 0 || !strings.Contains(s.logs.String(), "peer=127.0.0.2:") {
+	if s.logs.Count("reason=not_allowed") == 0 || !strings.Contains(s.logs.String(), "peer=127.0.0.2:") {
 		t.Errorf("the rejection is not logged with its reason and sender:\n%s", s.logs)
 	}
-	if s.logs.lines(`msg="syslog: admission"`) != 1 {
+	if s.logs.Count(`msg="syslog: admission"`) != 1 {
 		t.Errorf("the rules are not logged once at start:\n%s", s.logs)
 	}
 }
@@ -150,7 +150,7 @@ func TestUDP_RateLimitPerSender(t *testing.T) {
 	if bound := rateBound(rate, burst, elapsed); delivered > bound || delivered < burst {
 		t.Errorf("flooder: %d delivered in %v, want %d (its burst) to %d", delivered, elapsed, burst, bound)
 	}
-	if s.logs.lines("reason=rate_limited") == 0 {
+	if s.logs.Count("reason=rate_limited") == 0 {
 		t.Errorf("rate limiting is not logged:\n%s", s.logs)
 	}
 }

@@ -6,10 +6,11 @@ import (
 	"io"
 	"log/slog"
 	"net"
-	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/pbxalarm/pbxalarm/internal/testlog"
 )
 
 // waitTimeout bounds every wait on a condition; it is a deadline for a
@@ -65,37 +66,9 @@ func waitFor(t testing.TB, what string, cond func() bool) {
 	}
 }
 
-// logBuffer collects log output for assertions.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *logBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *logBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
-func (b *logBuffer) lines(substr string) int {
-	n := 0
-	for l := range strings.SplitSeq(b.String(), "\n") {
-		if strings.Contains(l, substr) {
-			n++
-		}
-	}
-	return n
-}
-
-func newTestLogger() (*slog.Logger, *logBuffer) {
-	b := new(logBuffer)
-	return slog.New(slog.NewTextHandler(b, &slog.HandlerOptions{Level: slog.LevelDebug})), b
+func newTestLogger() (*slog.Logger, *testlog.Buffer) {
+	b := new(testlog.Buffer)
+	return b.Logger(slog.LevelDebug), b
 }
 
 func discardLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
@@ -105,7 +78,7 @@ type server struct {
 	addr  string
 	rec   *recorder
 	stats *Stats
-	logs  *logBuffer
+	logs  *testlog.Buffer
 	stop  func() // cancels Serve and waits for it to return
 }
 
@@ -114,7 +87,7 @@ type serveFunc interface {
 	Serve(context.Context) error
 }
 
-func serve(t testing.TB, l serveFunc, rec *recorder, stats *Stats, logs *logBuffer) *server {
+func serve(t testing.TB, l serveFunc, rec *recorder, stats *Stats, logs *testlog.Buffer) *server {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)

@@ -17,11 +17,11 @@ func TestRejecter_CountsEveryRejectionButRateLimitsTheLog(t *testing.T) {
 	if got := stats.Rejected(ReasonOversize); got != n {
 		t.Errorf("counted %d rejections, want %d", got, n)
 	}
-	lines := logs.lines("syslog: input rejected")
+	lines := logs.Count("syslog: input rejected")
 	if lines == 0 || lines >= n/10 {
 		t.Errorf("%d log lines for %d rejections; want a few", lines, n)
 	}
-	if logs.lines("peer=192.0.2.7:514") != lines {
+	if logs.Count("peer=192.0.2.7:514") != lines {
 		t.Errorf("log lines do not all name the sender:\n%s", logs)
 	}
 }

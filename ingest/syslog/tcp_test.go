@@ -87,7 +87,7 @@ func TestTCP_BadInputIsCountedAndNeighboursArrive(t *testing.T) {
 			if got := s.stats.Snapshot()[tt.counter]; got < before[tt.counter]+1 {
 				t.Errorf("%s = %d, want at least %d", tt.counter, got, before[tt.counter]+1)
 			}
-			if tt.delivered == nil && s.logs.lines("syslog: input rejected") != 1 {
+			if tt.delivered == nil && s.logs.Count("syslog: input rejected") != 1 {
 				t.Errorf("want one rejection logged, got:\n%s", s.logs)
 			}
 		})
@@ -110,7 +110,7 @@ func TestTCP_TLSClientHelloOnPlainPortIsRefused(t *testing.T) {
 	if got := s.rec.raws(); got[0] != "<13>before" || got[1] != "<13>after" {
 		t.Errorf("messages = %q", got)
 	}
-	if s.logs.lines("reason=tls_on_plain_port") != 1 {
+	if s.logs.Count("reason=tls_on_plain_port") != 1 {
 		t.Errorf("rejection not logged:\n%s", s.logs)
 	}
 }

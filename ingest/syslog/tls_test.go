@@ -152,7 +152,7 @@ func TestTLS_ClientCertificates(t *testing.T) {
 			sendTLS(s.addr, tt.client, "<13>Aug 21 09:14:02 host app: over tls\n7 <13>two")
 			if !tt.delivered {
 				waitFor(t, "the refusal to be counted", func() bool { return s.stats.Rejected(ReasonTLSHandshake) == 1 })
-				if s.logs.lines("reason=tls_handshake") != 1 {
+				if s.logs.Count("reason=tls_handshake") != 1 {
 					t.Errorf("refusal not logged:\n%s", s.logs)
 				}
 				// A client with a certificate is still served.

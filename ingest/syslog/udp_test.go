@@ -86,7 +86,7 @@ func TestUDP_BadInputIsCountedAndNeighboursArrive(t *testing.T) {
 				if !bytes.Equal(m.Raw, tt.bad) || m.Header.Format != tt.format {
 					t.Errorf("bad datagram delivered as %q, format %q; want it raw, format %q", m.Raw, m.Header.Format, tt.format)
 				}
-			} else if s.logs.lines("syslog: input rejected") != 1 || s.logs.lines("peer=127.0.0.1:") != 1 {
+			} else if s.logs.Count("syslog: input rejected") != 1 || s.logs.Count("peer=127.0.0.1:") != 1 {
 				t.Errorf("want one log line naming the sender, got:\n%s", s.logs)
 			}
 		})
@@ -146,7 +146,7 @@ func TestUDP_LogsGrantedReadBuffer(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer serve(t, l, nil, nil, nil).stop()
-	if logs.lines("granted=") != 1 {
+	if logs.Count("granted=") != 1 {
 		t.Errorf("no log line with the granted buffer size:\n%s", logs)
 	}
 }

@@ -3,6 +3,7 @@ package board
 import (
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"regexp"
 	"strings"
@@ -12,6 +13,8 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/pbxalarm/pbxalarm/internal/testlog"
 )
 
 // smallFleet puts five systems in five situations; t0 is the board's clock.
@@ -194,12 +197,12 @@ func TestHealthz_StartingUntilInitialValuesThenOK(t *testing.T) {
 
 func TestRun_UnreadableValueShownAsUnknownAndCounted(t *testing.T) {
 	kv := newBucket(t, 10)
-	var logs logBuffer
+	var logs testlog.Buffer
 	put(t, kv, "mivb-hq", state("MIVB-HQ", "major"))
 	putRaw(t, kv, "mivb-hq", []byte("\x00garbage{"))
 	putRaw(t, kv, "mivb-new", []byte(`[1,2,3]`))
 	put(t, kv, "mivb-odd", state("MIVB-ODD", "minor", "day", "three", "system_lock_at", "soon"))
-	b, srv := startBoard(t, kv, WithLogger(logs.logger()))
+	b, srv := startBoard(t, kv, WithLogger(logs.Logger(slog.LevelInfo)))
 
 	got, _ := getJSON[snapshotMessage](t, srv.URL+"/api/fleet")
 	bySys := map[string]*System{}
