@@ -7,6 +7,9 @@ import (
 	"log/slog"
 	"net"
 	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
@@ -36,12 +39,29 @@ type EmbeddedConfig struct {
 	// NoListener runs the server without any network listener: only this
 	// process reaches it, through InProcess. Host and Port are ignored.
 	NoListener bool
+	// StoreCheck is how often the server looks for a stream that can no
+	// longer write its files and reopens the store (see StoreError);
+	// default DefaultStoreCheck, negative never.
+	StoreCheck time.Duration
 }
+
+// Store checks: the pause between checks, and the longest pause between
+// reopening attempts while the store keeps failing (the pause doubles
+// from StoreCheck up to it, since each reopen reads the store again).
+const (
+	DefaultStoreCheck = 5 * time.Second
+	maxReopenWait     = time.Minute
+)
 
 // Embedded is a NATS server with JetStream running in this process.
 type Embedded struct {
-	srv *server.Server
-	log *slog.Logger
+	srv  *server.Server
+	opts *server.Options
+	log  *slog.Logger
+
+	stop, done chan struct{} // the store watcher's
+	stopOnce   sync.Once
+	reopens    atomic.Uint64
 }
 
 // StartEmbedded starts a NATS server with JetStream file storage in
@@ -91,7 +111,15 @@ func StartEmbedded(ctx context.Context, cfg EmbeddedConfig, logger *slog.Logger)
 		srv.WaitForShutdown()
 		return nil, fmt.Errorf("publish: embedded NATS on %s: %w", hostPort(cfg.Host, cfg.Port), err)
 	}
-	e := &Embedded{srv: srv, log: logger}
+	e := &Embedded{srv: srv, opts: opts, log: logger, stop: make(chan struct{}), done: make(chan struct{})}
+	if cfg.StoreCheck == 0 {
+		cfg.StoreCheck = DefaultStoreCheck
+	}
+	if cfg.StoreCheck > 0 {
+		go e.keepWritable(cfg.StoreCheck)
+	} else {
+		close(e.done)
+	}
 	logger.Info("embedded NATS ready", "url", e.ClientURL(), "store_dir", cfg.StoreDir)
 	return e, nil
 }
@@ -145,9 +173,87 @@ func (e *Embedded) InProcessConn() (net.Conn, error) {
 	return c, nil
 }
 
+// StoreError returns why JetStream cannot write, or nil. A stream whose
+// files hit a write error (a full disk, an I/O error) refuses every
+// message from then on, even once the disk has room again, until its
+// files are opened anew: the store watcher does that (see StoreCheck).
+func (e *Embedded) StoreError() error {
+	if !e.srv.JetStreamEnabled() {
+		return errors.New("JetStream is not running")
+	}
+	h := e.srv.Healthz(&server.HealthzOptions{Details: true})
+	for _, he := range h.Errors {
+		// The only public trace of the error nats-server keeps per stream.
+		if he.Type == server.HealthzErrorStream && strings.Contains(he.Error, "write error") {
+			return fmt.Errorf("stream %s cannot write: %s", he.Stream, he.Error)
+		}
+	}
+	return nil
+}
+
+// StoreReopens counts how often the store watcher reopened the store.
+func (e *Embedded) StoreReopens() uint64 { return e.reopens.Load() }
+
+// keepWritable checks the store every interval and, while a stream cannot
+// write, reopens it, waiting twice as long after each failed attempt.
+func (e *Embedded) keepWritable(every time.Duration) {
+	defer close(e.done)
+	wait := every
+	t := time.NewTimer(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-e.stop:
+			return
+		case <-t.C:
+		}
+		err := e.StoreError()
+		if err == nil {
+			wait = every
+			t.Reset(wait)
+			continue
+		}
+		e.log.Error("JetStream cannot write its files; reopening them", "err", err, "next_check", wait)
+		if err := e.reopen(); err != nil {
+			e.log.Error("reopening JetStream failed", "err", err)
+		}
+		t.Reset(wait)
+		wait = min(2*wait, max(every, maxReopenWait))
+	}
+}
+
+// reopen restarts JetStream in the running server on the same store, as
+// the server itself starts it: streams are recovered from their files,
+// which clears a write error, and a store limit left to the server is
+// worked out again from the space now free. Client connections stay;
+// publishes in between fail and are retried by their Publisher.
+func (e *Embedded) reopen() error {
+	if err := e.srv.ShutdownJetStream(); err != nil {
+		return fmt.Errorf("publish: embedded NATS: stop JetStream: %w", err)
+	}
+	o := e.opts
+	err := e.srv.EnableJetStream(&server.JetStreamConfig{
+		StoreDir:     o.StoreDir,
+		MaxStore:     o.JetStreamMaxStore,
+		MaxMemory:    o.JetStreamMaxMemory,
+		SyncInterval: o.SyncInterval,
+		SyncAlways:   o.SyncAlways,
+		Strict:       !o.NoJetStreamStrict,
+		CompressOK:   true,
+	})
+	if err != nil {
+		return fmt.Errorf("publish: embedded NATS: start JetStream: %w", err)
+	}
+	e.reopens.Add(1)
+	e.log.Warn("JetStream reopened", "reopens", e.reopens.Load())
+	return nil
+}
+
 // Shutdown stops the server and waits until it has closed its clients and
 // flushed JetStream's files.
 func (e *Embedded) Shutdown() {
+	e.stopOnce.Do(func() { close(e.stop) })
+	<-e.done
 	e.srv.Shutdown()
 	e.srv.WaitForShutdown()
 	e.log.Info("embedded NATS stopped")
