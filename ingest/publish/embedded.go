@@ -173,10 +173,25 @@ func (e *Embedded) InProcessConn() (net.Conn, error) {
 	return c, nil
 }
 
-// StoreError returns why JetStream cannot write, or nil. A stream whose
-// files hit a write error (a full disk, an I/O error) refuses every
-// message from then on, even once the disk has room again, until its
-// files are opened anew: the store watcher does that (see StoreCheck).
+// ErrStoreFull is wrapped by StoreError when JetStream's files have
+// reached the store's size limit.
+var ErrStoreFull = errors.New("store full")
+
+// storeHeadroom is how close to its limit the store counts as full: more
+// than an event takes.
+const storeHeadroom = 64 << 10
+
+// StoreError returns why JetStream cannot store new messages, or nil:
+//   - a stream whose files hit a write error (a full disk, an I/O error)
+//     refuses every message from then on, even once the disk has room,
+//     until its files are opened anew;
+//   - the store has reached its limit (ErrStoreFull). Left to the server,
+//     the limit is three quarters of the disk space free, plus what the
+//     store holds, when JetStream opened the store.
+//
+// The store watcher (see StoreCheck) reopens the store in both cases, the
+// second only when the limit is left to the server, so that room made on
+// the disk is used.
 func (e *Embedded) StoreError() error {
 	if !e.srv.JetStreamEnabled() {
 		return errors.New("JetStream is not running")
@@ -187,6 +202,13 @@ func (e *Embedded) StoreError() error {
 		if he.Type == server.HealthzErrorStream && strings.Contains(he.Error, "write error") {
 			return fmt.Errorf("stream %s cannot write: %s", he.Stream, he.Error)
 		}
+	}
+	info, err := e.srv.Jsz(&server.JSzOptions{})
+	if err != nil {
+		return fmt.Errorf("JetStream usage: %w", err)
+	}
+	if limit := info.Config.MaxStore; limit > 0 && int64(info.Store)+storeHeadroom > limit {
+		return fmt.Errorf("%w: %d of its %d bytes used", ErrStoreFull, info.Store, limit)
 	}
 	return nil
 }
@@ -208,12 +230,13 @@ func (e *Embedded) keepWritable(every time.Duration) {
 		case <-t.C:
 		}
 		err := e.StoreError()
-		if err == nil {
+		// A limit the operator set does not change by reopening.
+		if err == nil || errors.Is(err, ErrStoreFull) && e.opts.JetStreamMaxStore > 0 {
 			wait = every
 			t.Reset(wait)
 			continue
 		}
-		e.log.Error("JetStream cannot write its files; reopening them", "err", err, "next_check", wait)
+		e.log.Error("JetStream cannot store; reopening its files", "err", err, "next_check", wait)
 		if err := e.reopen(); err != nil {
 			e.log.Error("reopening JetStream failed", "err", err)
 		}
