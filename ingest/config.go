@@ -12,6 +12,7 @@ import (
 
 	"github.com/pbxalarm/pbxalarm/events"
 	"github.com/pbxalarm/pbxalarm/ingest/admit"
+	"github.com/pbxalarm/pbxalarm/ingest/publish"
 	"github.com/pbxalarm/pbxalarm/ingest/snmp"
 	"github.com/pbxalarm/pbxalarm/licence"
 )
@@ -54,6 +55,10 @@ type Config struct {
 	// SpoolMaxBytes bounds the local spool that holds accepted events until
 	// an external NATS (NATSURL) has acknowledged them.
 	SpoolMaxBytes int64
+	// StoreCheck is how often the local JetStream store (the embedded
+	// NATS's, or the spool's) is checked for a write error or a full
+	// limit and reopened; negative: never.
+	StoreCheck time.Duration
 
 	SubjectPrefix    string
 	StreamSetup      bool // create or update the stream at start
@@ -123,6 +128,7 @@ func Defaults() Config {
 		DataDir:          "./pbxalarm-data",
 		MaxInFlight:      4096,
 		SpoolMaxBytes:    1 << 30,
+		StoreCheck:       publish.DefaultStoreCheck,
 		SubjectPrefix:    events.DefaultPrefix,
 		StreamSetup:      true,
 		StreamName:       "PBX_EVENTS",

@@ -33,15 +33,26 @@ func (s *Service) serveReadyz(w http.ResponseWriter, _ *http.Request) {
 	fmt.Fprintln(w, "ready")
 }
 
-// Ready returns nil when every configured input is bound and being served
-// and NATS is connected (or, with a spool, the spool is accepting);
-// otherwise it says why not.
+// Ready returns nil when every configured input is bound and being served,
+// the local store (the embedded NATS's or the spool's) can write, and NATS
+// is connected (or, with a spool, the spool is accepting); otherwise it
+// says why not.
 func (s *Service) Ready() error {
 	switch s.state.Load() {
 	case stateStarting:
 		return errors.New("inputs not served yet")
 	case stateStopping:
 		return errors.New("shutting down")
+	}
+	if s.embedded != nil {
+		if err := s.embedded.StoreError(); err != nil {
+			return fmt.Errorf("embedded NATS cannot store: %w", err)
+		}
+	}
+	if s.spool != nil {
+		if err := s.spool.StoreError(); err != nil {
+			return fmt.Errorf("the spool cannot store: %w", err)
+		}
 	}
 	if s.nc.IsConnected() {
 		return nil

@@ -177,6 +177,10 @@ var (
 		"Bytes held in the durable spool now.")
 	descForwarded = desc("pbxalarm_forwarded_total",
 		"Messages moved from the spool to the external NATS stream (its PubAck received).")
+	descStoreWritable = desc("pbxalarm_store_writable",
+		"1 while the local JetStream store (events: the embedded NATS; spool) can store messages, 0 after a write error such as a full disk, or at its size limit.", "store")
+	descStoreReopens = desc("pbxalarm_store_reopens_total",
+		"Times the local JetStream store was reopened after a write error or at a limit the server chose, to use room made on the disk.", "store")
 )
 
 // logstreamReasons are the rejections a log-stream client counts.
@@ -197,6 +201,7 @@ func (c *serviceCollector) Describe(ch chan<- *prometheus.Desc) {
 		descInformsAnswered, descReports, descEnrich, descSendErrors, descStreamLines,
 		descStreamConnected, descStreamReconnects, descStreamDialErrors, descUDPDrops, descUDPQueue,
 		descNATSConnected, descNATSReconnects, descSpooled, descSpoolMessages, descSpoolBytes, descForwarded,
+		descStoreWritable, descStoreReopens,
 	} {
 		ch <- d
 	}
@@ -300,6 +305,14 @@ func (c *serviceCollector) Collect(ch chan<- prometheus.Metric) {
 			gauge(ch, descSpoolBytes, float64(st.Bytes))
 		}
 		counter(ch, descForwarded, s.forwarder.Stats().Forwarded)
+	}
+	if s.embedded != nil {
+		gauge(ch, descStoreWritable, boolGauge(s.embedded.StoreError() == nil), "events")
+		counter(ch, descStoreReopens, s.embedded.StoreReopens(), "events")
+	}
+	if s.spool != nil {
+		gauge(ch, descStoreWritable, boolGauge(s.spool.StoreError() == nil), "spool")
+		counter(ch, descStoreReopens, s.spool.StoreReopens(), "spool")
 	}
 }
 

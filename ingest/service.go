@@ -99,6 +99,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (_ *Service, err err
 		}
 		s.embedded, err = publish.StartEmbedded(ctx, publish.EmbeddedConfig{
 			Host: host, Port: port, StoreDir: filepath.Join(cfg.DataDir, "jetstream"),
+			StoreCheck: cfg.StoreCheck,
 		}, log)
 		if err != nil {
 			return nil, fmt.Errorf("ingest: embedded NATS: %w", err)
@@ -129,7 +130,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (_ *Service, err err
 	into := s.js
 	if cfg.NATSURL != "" {
 		s.spool, err = spool.Open(ctx, spool.Config{
-			Dir: filepath.Join(cfg.DataDir, "spool"), MaxBytes: cfg.SpoolMaxBytes,
+			Dir: filepath.Join(cfg.DataDir, "spool"), MaxBytes: cfg.SpoolMaxBytes, StoreCheck: cfg.StoreCheck,
 			Subjects: []string{cfg.SubjectPrefix + ".>"}, Duplicates: cfg.StreamDuplicates,
 		}, log)
 		if err != nil {

@@ -53,6 +53,7 @@ func serveFlags(o *options, c *ingest.Config, lc *logConfig, secretErrs *[]error
 	fs.StringVar(&c.StreamName, "stream-name", c.StreamName, "JetStream stream name")
 	fs.DurationVar(&c.StreamMaxAge, "stream-max-age", c.StreamMaxAge, "how long the stream keeps events (0 = forever)")
 	fs.DurationVar(&c.StreamDuplicates, "stream-duplicates", c.StreamDuplicates, "JetStream duplicate window (de-duplication by event id)")
+	fs.DurationVar(&c.StoreCheck, "store-check", c.StoreCheck, "how often the local JetStream store is checked for a write error (a full disk) or a full limit and reopened, so that room made on the disk is used; negative: never")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", c.ShutdownTimeout, "how long shutdown may take to publish what is in flight")
 	fs.BoolVar(&c.Track, "track", c.Track, "run the licence-state tracker (pbx_licence bucket, state events) inside serve")
 	fs.StringVar(&c.HTTP, "http", c.HTTP, "address of the NOC web board (licence state per PBX, live), or off")

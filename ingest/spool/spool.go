@@ -40,6 +40,9 @@ type Config struct {
 	// Duplicates is the spool's own duplicate window, so that a sender's
 	// retransmission is spooled once; default 2 minutes.
 	Duplicates time.Duration
+	// StoreCheck is passed to the spool's server: how often its store is
+	// checked and, after a write error, reopened (publish.EmbeddedConfig).
+	StoreCheck time.Duration
 }
 
 // Spool is an open spool. Its methods are safe for concurrent use.
@@ -77,7 +80,8 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (_ *Spool, err erro
 		NoListener: true, StoreDir: cfg.Dir, ServerName: "pbxalarm-spool",
 		// The server's own store limit sits a little above the stream's,
 		// so the stream's bound is the one that bites, with a clear error.
-		MaxStore: cfg.MaxBytes + cfg.MaxBytes/8 + 1<<20,
+		MaxStore:   cfg.MaxBytes + cfg.MaxBytes/8 + 1<<20,
+		StoreCheck: cfg.StoreCheck,
 	}, log)
 	if err != nil {
 		return nil, fmt.Errorf("spool: start store: %w", err)
@@ -153,6 +157,14 @@ func (s *Spool) Stats(ctx context.Context) (Stats, error) {
 }
 
 // Close stops the spool's server; its files stay for the next run.
+// StoreError says why the spool's store cannot write, or nil (see
+// publish.Embedded.StoreError).
+func (s *Spool) StoreError() error { return s.server.StoreError() }
+
+// StoreReopens counts how often the spool's store was reopened after a
+// write error.
+func (s *Spool) StoreReopens() uint64 { return s.server.StoreReopens() }
+
 func (s *Spool) Close() {
 	if s.nc != nil {
 		s.nc.Close()

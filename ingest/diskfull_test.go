@@ -1,0 +1,87 @@
+package ingest
+
+import (
+	"bytes"
+	"net"
+	"net/http"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/pbxalarm/pbxalarm/internal/testdisk"
+	"github.com/pbxalarm/pbxalarm/internal/testnats"
+)
+
+// The disk under the embedded NATS fills up during a TCP load (a real
+// full tmpfs, ENOSPC). The sender is held, an inform goes unanswered and
+// /readyz says why; once room is made on the disk the store is reopened
+// and every line arrives exactly once, without a restart.
+func TestFault_DiskFullHoldsSendersThenDeliversEverything(t *testing.T) {
+	disk := testdisk.Mount(t, 96<<20)
+	cfg := snmpConfig(t)
+	cfg.Metrics = "127.0.0.1:0"
+	cfg.DataDir = filepath.Join(disk, "data")
+	cfg.StoreCheck = 100 * time.Millisecond
+	cfg.MaxInFlight = 256
+	r := startService(t, cfg)
+	a := r.svc.Addrs()
+	code, body := readyz(t, r.svc)
+	require.Equal(t, http.StatusOK, code, body)
+
+	unfill := testdisk.Fill(t, disk, 3<<20)
+	const lines = 20000 // about 30 MB of events: ten times the room left, under the disk
+	conn, err := net.Dial("tcp", a.SyslogTCP.String())
+	require.NoError(t, err)
+	defer conn.Close()
+	pad := string(bytes.Repeat([]byte("x"), 400))
+	writerDone := make(chan error, 1)
+	go func() {
+		for n := range lines {
+			// No write deadline: TCP flow control holds the writer while
+			// the store refuses.
+			if _, err := conn.Write([]byte(syslogLine(tok("tcp", n)) + " " + pad + "\n")); err != nil {
+				writerDone <- err
+				return
+			}
+		}
+		writerDone <- nil
+	}()
+
+	var notReady error
+	require.Eventually(t, func() bool { notReady = r.svc.Ready(); return notReady != nil },
+		60*time.Second, 10*time.Millisecond, "the full disk must make the service not ready")
+	t.Logf("not ready: %v", notReady)
+	assert.Contains(t, notReady.Error(), "cannot store")
+	code, body = readyz(t, r.svc)
+	assert.Equal(t, http.StatusServiceUnavailable, code, body)
+	select {
+	case err := <-writerDone:
+		t.Fatalf("every line was taken although the disk is full: %v", err)
+	default:
+	}
+	out, err := netSNMP(t, "snmpinform", append([]string{"-v", "2c", "-c", community, "-t", "1", "-r", "0",
+		"udp:" + a.SNMP.String(), "", trap301}, alarmVarbinds(tok("inform", 0), "2")...)...)
+	require.Error(t, err, "an inform must not be answered while its event cannot be stored: %s", out)
+
+	unfill()
+	select {
+	case err := <-writerDone:
+		require.NoError(t, err)
+	case <-time.After(2 * time.Minute):
+		t.Fatal("the sender was still held two minutes after room was made")
+	}
+	require.Eventually(t, func() bool { return testnats.StreamMsgs(a.NATS, "PBX_EVENTS") >= lines },
+		2*time.Minute, 100*time.Millisecond, "not everything arrived")
+	counts := testnats.TokenCounts(t, a.NATS, "PBX_EVENTS", tokenRE)
+	for n := range lines {
+		require.Equal(t, 1, counts[tok("tcp", n)], "line %d", n)
+	}
+	assert.LessOrEqual(t, counts[tok("inform", 0)], 1)
+	require.Eventually(t, func() bool { return r.svc.Ready() == nil }, 30*time.Second, 50*time.Millisecond)
+	m := scrapeMetrics(t, r.svc)
+	assert.GreaterOrEqual(t, m.value(t, "pbxalarm_store_reopens_total", "store", "events"), 1.0)
+	assert.Equal(t, 1.0, m.value(t, "pbxalarm_store_writable", "store", "events"))
+}
