@@ -85,3 +85,59 @@ func TestFault_DiskFullHoldsSendersThenDeliversEverything(t *testing.T) {
 	assert.GreaterOrEqual(t, m.value(t, "pbxalarm_store_reopens_total", "store", "events"), 1.0)
 	assert.Equal(t, 1.0, m.value(t, "pbxalarm_store_writable", "store", "events"))
 }
+
+// The same with an external NATS: the disk under the spool fills. The
+// spool's store is reopened once there is room, the forwarder carries on
+// and every line reaches the external stream exactly once.
+func TestFault_SpoolDiskFullThenRoomDeliversEverything(t *testing.T) {
+	np := testnats.New(t)
+	np.Start()
+	disk := testdisk.Mount(t, 96<<20)
+	cfg := testConfig(t)
+	cfg.NATSURL = np.URL()
+	cfg.DataDir = filepath.Join(disk, "data")
+	cfg.SpoolMaxBytes = 64 << 20
+	cfg.StoreCheck = 100 * time.Millisecond
+	cfg.MaxInFlight = 256
+	r := startService(t, cfg)
+	a := r.svc.Addrs()
+
+	unfill := testdisk.Fill(t, disk, 1<<20)
+	const lines = 10000
+	conn, err := net.Dial("tcp", a.SyslogTCP.String())
+	require.NoError(t, err)
+	defer conn.Close()
+	pad := string(bytes.Repeat([]byte("x"), 400))
+	writerDone := make(chan error, 1)
+	go func() {
+		for n := range lines {
+			if _, err := conn.Write([]byte(syslogLine(tok("tcp", n)) + " " + pad + "\n")); err != nil {
+				writerDone <- err
+				return
+			}
+		}
+		writerDone <- nil
+	}()
+	var notReady error
+	require.Eventually(t, func() bool { notReady = r.svc.Ready(); return notReady != nil },
+		60*time.Second, 10*time.Millisecond, "the full disk under the spool must make the service not ready")
+	t.Logf("not ready: %v", notReady)
+	assert.Contains(t, notReady.Error(), "spool cannot store")
+
+	unfill()
+	select {
+	case err := <-writerDone:
+		require.NoError(t, err)
+	case <-time.After(2 * time.Minute):
+		t.Fatal("the sender was still held two minutes after room was made")
+	}
+	require.Eventually(t, func() bool { return testnats.StreamMsgs(np.URL(), "PBX_EVENTS") >= lines },
+		2*time.Minute, 100*time.Millisecond, "not everything arrived")
+	counts := testnats.TokenCounts(t, np.URL(), "PBX_EVENTS", tokenRE)
+	for n := range lines {
+		require.Equal(t, 1, counts[tok("tcp", n)], "line %d", n)
+	}
+	assert.Len(t, counts, lines, "no event beyond what was sent")
+	assert.GreaterOrEqual(t, r.svc.spool.StoreReopens(), uint64(1))
+	require.Eventually(t, func() bool { return r.svc.Ready() == nil }, 30*time.Second, 50*time.Millisecond)
+}
