@@ -2,27 +2,34 @@ package ingest
 
 import (
 	"bytes"
+	"context"
 	"net"
 	"net/http"
 	"path/filepath"
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/pbxalarm/pbxalarm/events"
 	"github.com/pbxalarm/pbxalarm/internal/testdisk"
 	"github.com/pbxalarm/pbxalarm/internal/testnats"
+	"github.com/pbxalarm/pbxalarm/tracker"
 )
 
 // The disk under the embedded NATS fills up during a TCP load (a real
 // full tmpfs, ENOSPC). The sender is held, an inform goes unanswered and
 // /readyz says why; once room is made on the disk the store is reopened
-// and every line arrives exactly once, without a restart.
+// and every line arrives exactly once, without a restart, and the tracker
+// still follows the stream.
 func TestFault_DiskFullHoldsSendersThenDeliversEverything(t *testing.T) {
 	disk := testdisk.Mount(t, 96<<20)
 	cfg := snmpConfig(t)
 	cfg.Metrics = "127.0.0.1:0"
+	cfg.Track = true
 	cfg.DataDir = filepath.Join(disk, "data")
 	cfg.StoreCheck = 100 * time.Millisecond
 	cfg.MaxInFlight = 256
@@ -84,6 +91,27 @@ func TestFault_DiskFullHoldsSendersThenDeliversEverything(t *testing.T) {
 	m := scrapeMetrics(t, r.svc)
 	assert.GreaterOrEqual(t, m.value(t, "pbxalarm_store_reopens_total", "store", "events"), 1.0)
 	assert.Equal(t, 1.0, m.value(t, "pbxalarm_store_writable", "store", "events"))
+
+	// The tracker's consumer was recovered with the stream and goes on.
+	_, err = conn.Write([]byte("<131>Aug 29 09:00:00 DISKPBX MAINT 004802 Error 2020/08/29 09:00:00 src=LicenseMgr mod=LMS: " +
+		"License Violation reminder - level Major, day 9; cause: Security Certificate Update not installed; " +
+		"first detected 2020/08/21 09:00:00; next level Critical on day 14\n"))
+	require.NoError(t, err)
+	nc, err := nats.Connect(a.NATS)
+	require.NoError(t, err)
+	defer nc.Close()
+	js, err := jetstream.New(nc)
+	require.NoError(t, err)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	require.Eventually(t, func() bool {
+		kv, err := js.KeyValue(ctx, tracker.Bucket)
+		if err != nil {
+			return false
+		}
+		_, err = kv.Get(ctx, events.SystemToken("DISKPBX"))
+		return err == nil
+	}, 2*time.Minute, 100*time.Millisecond, "the tracker never recorded the licence violation sent after the reopen")
 }
 
 // The same with an external NATS: the disk under the spool fills. The

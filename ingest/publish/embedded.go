@@ -248,8 +248,8 @@ func (e *Embedded) keepWritable(every time.Duration) {
 // reopen restarts JetStream in the running server on the same store, as
 // the server itself starts it: streams are recovered from their files,
 // which clears a write error, and a store limit left to the server is
-// worked out again from the space now free. Client connections stay;
-// publishes in between fail and are retried by their Publisher.
+// worked out again from the space now free. Publishes in between fail and
+// are retried by their Publisher.
 func (e *Embedded) reopen() error {
 	if err := e.srv.ShutdownJetStream(); err != nil {
 		return fmt.Errorf("publish: embedded NATS: stop JetStream: %w", err)
@@ -267,9 +267,27 @@ func (e *Embedded) reopen() error {
 	if err != nil {
 		return fmt.Errorf("publish: embedded NATS: start JetStream: %w", err)
 	}
+	e.reconnectClients()
 	e.reopens.Add(1)
 	e.log.Warn("JetStream reopened", "reopens", e.reopens.Load())
 	return nil
+}
+
+// reconnectClients closes every client connection, so that each client
+// reconnects and sets up again what JetStream lost when it stopped (the
+// pull requests of a consumer, a watcher's subscription), as it does after
+// a server restart; a client that only waited would wait for ever.
+func (e *Embedded) reconnectClients() {
+	cz, err := e.srv.Connz(&server.ConnzOptions{Limit: e.srv.NumClients() + 64})
+	if err != nil {
+		e.log.Warn("listing clients to reconnect them", "err", err)
+		return
+	}
+	for _, c := range cz.Conns {
+		if err := e.srv.DisconnectClientByID(c.Cid); err != nil {
+			e.log.Debug("disconnecting a client", "cid", c.Cid, "err", err)
+		}
+	}
 }
 
 // Shutdown stops the server and waits until it has closed its clients and
