@@ -43,19 +43,7 @@ func TestFault_DiskFullHoldsSendersThenDeliversEverything(t *testing.T) {
 	conn, err := net.Dial("tcp", a.SyslogTCP.String())
 	require.NoError(t, err)
 	defer conn.Close()
-	pad := string(bytes.Repeat([]byte("x"), 400))
-	writerDone := make(chan error, 1)
-	go func() {
-		for n := range lines {
-			// No write deadline: TCP flow control holds the writer while
-			// the store refuses.
-			if _, err := conn.Write([]byte(syslogLine(tok("tcp", n)) + " " + pad + "\n")); err != nil {
-				writerDone <- err
-				return
-			}
-		}
-		writerDone <- nil
-	}()
+	writerDone := sendLines(conn, lines)
 
 	var notReady error
 	require.Eventually(t, func() bool { notReady = r.svc.Ready(); return notReady != nil },
@@ -135,17 +123,7 @@ func TestFault_SpoolDiskFullThenRoomDeliversEverything(t *testing.T) {
 	conn, err := net.Dial("tcp", a.SyslogTCP.String())
 	require.NoError(t, err)
 	defer conn.Close()
-	pad := string(bytes.Repeat([]byte("x"), 400))
-	writerDone := make(chan error, 1)
-	go func() {
-		for n := range lines {
-			if _, err := conn.Write([]byte(syslogLine(tok("tcp", n)) + " " + pad + "\n")); err != nil {
-				writerDone <- err
-				return
-			}
-		}
-		writerDone <- nil
-	}()
+	writerDone := sendLines(conn, lines)
 	var notReady error
 	require.Eventually(t, func() bool { notReady = r.svc.Ready(); return notReady != nil },
 		60*time.Second, 10*time.Millisecond, "the full disk under the spool must make the service not ready")
@@ -168,4 +146,22 @@ func TestFault_SpoolDiskFullThenRoomDeliversEverything(t *testing.T) {
 	assert.Len(t, counts, lines, "no event beyond what was sent")
 	assert.GreaterOrEqual(t, r.svc.spool.StoreReopens(), uint64(1))
 	require.Eventually(t, func() bool { return r.svc.Ready() == nil }, 30*time.Second, 50*time.Millisecond)
+}
+
+// sendLines writes n padded lines tok-tcp-000000... to conn and reports
+// the outcome. There is no write deadline: TCP flow control holds the
+// writer while pbxalarm cannot store.
+func sendLines(conn net.Conn, n int) <-chan error {
+	pad := string(bytes.Repeat([]byte("x"), 400))
+	done := make(chan error, 1)
+	go func() {
+		for i := range n {
+			if _, err := conn.Write([]byte(syslogLine(tok("tcp", i)) + " " + pad + "\n")); err != nil {
+				done <- err
+				return
+			}
+		}
+		done <- nil
+	}()
+	return done
 }
