@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -24,12 +25,13 @@ import (
 // full tmpfs, ENOSPC). The sender is held, an inform goes unanswered and
 // /readyz says why; once room is made on the disk the store is reopened
 // and every line arrives exactly once, without a restart, and the tracker
-// still follows the stream.
+// and the board still follow the stream.
 func TestFault_DiskFullHoldsSendersThenDeliversEverything(t *testing.T) {
 	disk := testdisk.Mount(t, 96<<20)
 	cfg := snmpConfig(t)
 	cfg.Metrics = "127.0.0.1:0"
 	cfg.Track = true
+	cfg.HTTP = "127.0.0.1:0" // the board, whose KV watcher must also carry on
 	cfg.DataDir = filepath.Join(disk, "data")
 	cfg.StoreCheck = 100 * time.Millisecond
 	cfg.MaxInFlight = 256
@@ -100,6 +102,10 @@ func TestFault_DiskFullHoldsSendersThenDeliversEverything(t *testing.T) {
 		_, err = kv.Get(ctx, events.SystemToken("DISKPBX"))
 		return err == nil
 	}, 2*time.Minute, 100*time.Millisecond, "the tracker never recorded the licence violation sent after the reopen")
+	require.Eventually(t, func() bool {
+		code, body := httpGet(t, "http://"+a.HTTP.String()+"/api/fleet")
+		return code == http.StatusOK && strings.Contains(body, "DISKPBX")
+	}, time.Minute, 100*time.Millisecond, "the board never showed the system recorded after the reopen")
 }
 
 // The same with an external NATS: the disk under the spool fills. The
