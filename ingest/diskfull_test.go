@@ -47,11 +47,7 @@ func TestFault_DiskFullHoldsSendersThenDeliversEverything(t *testing.T) {
 	defer conn.Close()
 	writerDone := sendLines(conn, lines)
 
-	var notReady error
-	require.Eventually(t, func() bool { notReady = r.svc.Ready(); return notReady != nil },
-		60*time.Second, 10*time.Millisecond, "the full disk must make the service not ready")
-	t.Logf("not ready: %v", notReady)
-	assert.Contains(t, notReady.Error(), "cannot store")
+	assert.Contains(t, waitNotReady(t, r.svc).Error(), "embedded NATS cannot store")
 	code, body = readyz(t, r.svc)
 	assert.Equal(t, http.StatusServiceUnavailable, code, body)
 	select {
@@ -64,12 +60,7 @@ func TestFault_DiskFullHoldsSendersThenDeliversEverything(t *testing.T) {
 	require.Error(t, err, "an inform must not be answered while its event cannot be stored: %s", out)
 
 	unfill()
-	select {
-	case err := <-writerDone:
-		require.NoError(t, err)
-	case <-time.After(2 * time.Minute):
-		t.Fatal("the sender was still held two minutes after room was made")
-	}
+	waitSent(t, writerDone)
 	require.Eventually(t, func() bool { return testnats.StreamMsgs(a.NATS, "PBX_EVENTS") >= lines },
 		2*time.Minute, 100*time.Millisecond, "not everything arrived")
 	counts := testnats.TokenCounts(t, a.NATS, "PBX_EVENTS", tokenRE)
@@ -130,19 +121,10 @@ func TestFault_SpoolDiskFullThenRoomDeliversEverything(t *testing.T) {
 	require.NoError(t, err)
 	defer conn.Close()
 	writerDone := sendLines(conn, lines)
-	var notReady error
-	require.Eventually(t, func() bool { notReady = r.svc.Ready(); return notReady != nil },
-		60*time.Second, 10*time.Millisecond, "the full disk under the spool must make the service not ready")
-	t.Logf("not ready: %v", notReady)
-	assert.Contains(t, notReady.Error(), "spool cannot store")
+	assert.Contains(t, waitNotReady(t, r.svc).Error(), "spool cannot store")
 
 	unfill()
-	select {
-	case err := <-writerDone:
-		require.NoError(t, err)
-	case <-time.After(2 * time.Minute):
-		t.Fatal("the sender was still held two minutes after room was made")
-	}
+	waitSent(t, writerDone)
 	require.Eventually(t, func() bool { return testnats.StreamMsgs(np.URL(), "PBX_EVENTS") >= lines },
 		2*time.Minute, 100*time.Millisecond, "not everything arrived")
 	counts := testnats.TokenCounts(t, np.URL(), "PBX_EVENTS", tokenRE)
@@ -170,4 +152,26 @@ func sendLines(conn net.Conn, n int) <-chan error {
 		done <- nil
 	}()
 	return done
+}
+
+// waitNotReady waits until the full disk makes svc not ready and returns
+// the reason it gives.
+func waitNotReady(t *testing.T, svc *Service) error {
+	t.Helper()
+	var notReady error
+	require.Eventually(t, func() bool { notReady = svc.Ready(); return notReady != nil },
+		60*time.Second, 10*time.Millisecond, "the full disk must make the service not ready")
+	t.Logf("not ready: %v", notReady)
+	return notReady
+}
+
+// waitSent waits for sendLines to finish once room is made.
+func waitSent(t *testing.T, done <-chan error) {
+	t.Helper()
+	select {
+	case err := <-done:
+		require.NoError(t, err)
+	case <-time.After(2 * time.Minute):
+		t.Fatal("the sender was still held two minutes after room was made")
+	}
 }
