@@ -189,9 +189,9 @@ const storeHeadroom = 64 << 10
 //     the limit is three quarters of the disk space free, plus what the
 //     store holds, when JetStream opened the store.
 //
-// The store watcher (see StoreCheck) reopens the store in both cases, the
-// second only when the limit is left to the server, so that room made on
-// the disk is used.
+// The store watcher (see StoreCheck) reopens the store in both cases once
+// the disk has room, the second only when the limit is left to the
+// server, so that room made on the disk is used.
 func (e *Embedded) StoreError() error {
 	if !e.srv.JetStreamEnabled() {
 		return errors.New("JetStream is not running")
@@ -216,13 +216,19 @@ func (e *Embedded) StoreError() error {
 // StoreReopens counts how often the store watcher reopened the store.
 func (e *Embedded) StoreReopens() uint64 { return e.reopens.Load() }
 
-// keepWritable checks the store every interval and, while a stream cannot
-// write, reopens it, waiting twice as long after each failed attempt.
+// keepWritable checks the store every interval and, while it cannot
+// store, reopens it once the disk has room again. Reopening disconnects
+// every client, so it is not done in vain: after a write error it waits
+// for more room than there was when the error was first seen or when the
+// last reopen did not help; while reopening keeps failing for another
+// reason it waits twice as long after each attempt.
 func (e *Embedded) keepWritable(every time.Duration) {
 	defer close(e.done)
 	wait := every
 	t := time.NewTimer(every)
 	defer t.Stop()
+	roomAt := int64(-1) // free space that was not enough; -1: none yet
+	waiting := false    // for room: said once, not at every check
 	for {
 		select {
 		case <-e.stop:
@@ -230,19 +236,57 @@ func (e *Embedded) keepWritable(every time.Duration) {
 		case <-t.C:
 		}
 		err := e.StoreError()
-		// A limit the operator set does not change by reopening.
-		if err == nil || errors.Is(err, ErrStoreFull) && e.opts.JetStreamMaxStore > 0 {
-			wait = every
-			t.Reset(wait)
+		if err == nil {
+			roomAt, waiting, wait = -1, false, every
+			t.Reset(every)
 			continue
 		}
-		e.log.Error("JetStream cannot store; reopening its files", "err", err, "next_check", wait)
+		if errors.Is(err, ErrStoreFull) && e.opts.JetStreamMaxStore > 0 {
+			// A limit the operator set does not change by reopening;
+			// /readyz and the metrics say so.
+			t.Reset(every)
+			continue
+		}
+		free, known := diskFree(e.opts.StoreDir)
+		if known && !e.roomToReopen(err, free, roomAt) {
+			if roomAt < 0 {
+				roomAt = free
+			}
+			if !waiting {
+				e.log.Error("JetStream cannot store; waiting for room on the disk", "err", err, "free_bytes", free)
+				waiting = true
+			}
+			t.Reset(every)
+			continue
+		}
+		waiting = false
+		e.log.Error("JetStream cannot store; reopening its files", "err", err, "free_bytes", free, "next_check", wait)
 		if err := e.reopen(); err != nil {
 			e.log.Error("reopening JetStream failed", "err", err)
 		}
+		roomAt = free // should it fail again, wait for more than this
 		t.Reset(wait)
 		wait = min(2*wait, max(every, maxReopenWait))
 	}
+}
+
+// minRoom is how much more free space a reopen after a write error needs.
+const minRoom = 1 << 20
+
+// roomToReopen says whether free bytes on the disk are enough for
+// reopening to help with err. At a limit the server chose, the limit it
+// would choose now (three quarters of the free space plus what the store
+// holds) must be higher. After a write error, free must exceed roomAt,
+// the free space that was not enough (none: -1), by minRoom.
+func (e *Embedded) roomToReopen(err error, free, roomAt int64) bool {
+	if errors.Is(err, ErrStoreFull) {
+		info, jerr := e.srv.Jsz(&server.JSzOptions{})
+		if jerr != nil {
+			return true
+		}
+		return (free+int64(info.Store))/4*3 > info.Config.MaxStore+storeHeadroom
+	}
+	return free > max(roomAt, 0)+minRoom
 }
 
 // reopen restarts JetStream in the running server on the same store, as
