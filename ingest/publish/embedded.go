@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
@@ -218,10 +219,10 @@ func (e *Embedded) StoreReopens() uint64 { return e.reopens.Load() }
 
 // keepWritable checks the store every interval and, while it cannot
 // store, reopens it once the disk has room again. Reopening disconnects
-// every client, so it is not done in vain: after a write error it waits
-// for more room than there was when the error was first seen or when the
-// last reopen did not help; while reopening keeps failing for another
-// reason it waits twice as long after each attempt.
+// every client, so it is not done in vain: after a full disk it waits for
+// more room than there was when the error was first seen or when the last
+// reopen did not help; while reopening keeps failing for another reason it
+// waits twice as long after each attempt.
 func (e *Embedded) keepWritable(every time.Duration) {
 	defer close(e.done)
 	wait := every
@@ -276,17 +277,23 @@ const minRoom = 1 << 20
 // roomToReopen says whether free bytes on the disk are enough for
 // reopening to help with err. At a limit the server chose, the limit it
 // would choose now (three quarters of the free space plus what the store
-// holds) must be higher. After a write error, free must exceed roomAt,
-// the free space that was not enough (none: -1), by minRoom.
+// holds) must be higher. After a full disk (ENOSPC), free must exceed
+// roomAt, the free space that was not enough (none: -1), by minRoom. For
+// any other error space is not the question: reopening may help.
 func (e *Embedded) roomToReopen(err error, free, roomAt int64) bool {
-	if errors.Is(err, ErrStoreFull) {
+	switch {
+	case errors.Is(err, ErrStoreFull):
 		info, jerr := e.srv.Jsz(&server.JSzOptions{})
 		if jerr != nil {
 			return true
 		}
 		return (free+int64(info.Store))/4*3 > info.Config.MaxStore+storeHeadroom
+	case strings.Contains(err.Error(), syscall.ENOSPC.Error()):
+		// The server keeps the error as text only.
+		return free > max(roomAt, 0)+minRoom
+	default:
+		return true
 	}
-	return free > max(roomAt, 0)+minRoom
 }
 
 // reopen restarts JetStream in the running server on the same store, as
