@@ -3,13 +3,12 @@ package emulator
 import (
 	"context"
 	"crypto/tls"
-	"crypto/x509"
-	"errors"
 	"fmt"
 	"net"
 	"net/netip"
-	"os"
 	"time"
+
+	"github.com/pbxalarm/pbxalarm/internal/certpool"
 )
 
 // Backoff of a stream target that cannot be reached: while it lasts,
@@ -101,13 +100,9 @@ func tlsConfig(t Targets, o *options) (*tls.Config, error) {
 	}
 	c := &tls.Config{MinVersion: tls.VersionTLS12, InsecureSkipVerify: t.TLSInsecure} //nolint:gosec // the operator asked for it
 	if t.TLSCA != "" {
-		pem, err := os.ReadFile(t.TLSCA)
+		pool, err := certpool.Load(t.TLSCA)
 		if err != nil {
 			return nil, fmt.Errorf("emulator: targets: tls ca: %w", err)
-		}
-		pool := x509.NewCertPool()
-		if !pool.AppendCertsFromPEM(pem) {
-			return nil, errors.New("emulator: targets: tls ca: no PEM certificate in " + t.TLSCA)
 		}
 		c.RootCAs = pool
 	}

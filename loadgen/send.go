@@ -3,15 +3,14 @@ package loadgen
 import (
 	"context"
 	"crypto/tls"
-	"crypto/x509"
-	"errors"
 	"fmt"
 	"net"
-	"os"
 	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/pbxalarm/pbxalarm/internal/certpool"
 )
 
 // sendState is what the senders of one run share.
@@ -162,13 +161,9 @@ func clientTLS(c *Config) (*tls.Config, error) {
 		cfg.ServerName, _, _ = net.SplitHostPort(c.Target)
 	}
 	if c.TLSCA != "" {
-		pem, err := os.ReadFile(c.TLSCA)
+		pool, err := certpool.Load(c.TLSCA)
 		if err != nil {
 			return nil, fmt.Errorf("tls-ca: %w", err)
-		}
-		pool := x509.NewCertPool()
-		if !pool.AppendCertsFromPEM(pem) {
-			return nil, errors.New("tls-ca: no PEM certificate in " + c.TLSCA)
 		}
 		cfg.RootCAs = pool
 	}

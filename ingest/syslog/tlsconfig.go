@@ -2,9 +2,9 @@ package syslog
 
 import (
 	"crypto/tls"
-	"crypto/x509"
 	"fmt"
-	"os"
+
+	"github.com/pbxalarm/pbxalarm/internal/certpool"
 )
 
 // ServerTLSConfig builds a server TLS configuration from PEM files: the
@@ -20,13 +20,9 @@ func ServerTLSConfig(certFile, keyFile, clientCAFile string) (*tls.Config, error
 	if clientCAFile == "" {
 		return cfg, nil
 	}
-	pem, err := os.ReadFile(clientCAFile)
+	pool, err := certpool.Load(clientCAFile)
 	if err != nil {
-		return nil, fmt.Errorf("syslog: read client CA %s: %w", clientCAFile, err)
-	}
-	pool := x509.NewCertPool()
-	if !pool.AppendCertsFromPEM(pem) {
-		return nil, fmt.Errorf("syslog: client CA %s: no PEM certificate found", clientCAFile)
+		return nil, fmt.Errorf("syslog: client CA: %w", err)
 	}
 	cfg.ClientCAs, cfg.ClientAuth = pool, tls.RequireAndVerifyClientCert
 	return cfg, nil
