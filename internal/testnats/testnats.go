@@ -6,6 +6,7 @@ package testnats
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"net"
 	"os"
 	"os/exec"
@@ -149,37 +150,47 @@ func StreamMsgs(url, stream string) uint64 {
 
 // TokenCounts reads the whole stream and counts, for every match of re in
 // a message, the messages holding it (a match repeated inside one message
-// counts once).
+// counts once). A failure to read fails the test.
 func TokenCounts(t testing.TB, url, stream string, re *regexp.Regexp) map[string]int {
 	t.Helper()
-	nc, err := nats.Connect(url)
+	counts, err := ReadTokenCounts(url, stream, re)
 	if err != nil {
 		t.Fatal(err)
+	}
+	return counts
+}
+
+// ReadTokenCounts is TokenCounts returning its error, for a test that
+// reads while the server may still be settling.
+func ReadTokenCounts(url, stream string, re *regexp.Regexp) (map[string]int, error) {
+	nc, err := nats.Connect(url)
+	if err != nil {
+		return nil, err
 	}
 	defer nc.Close()
 	js, err := jetstream.New(nc)
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	s, err := js.Stream(ctx, stream)
 	if err != nil {
-		t.Fatalf("stream %s: %v", stream, err)
+		return nil, fmt.Errorf("stream %s: %w", stream, err)
 	}
 	info, err := s.Info(ctx)
 	if err != nil {
-		t.Fatalf("stream %s: %v", stream, err)
+		return nil, fmt.Errorf("stream %s: %w", stream, err)
 	}
 	c, err := s.OrderedConsumer(ctx, jetstream.OrderedConsumerConfig{})
 	if err != nil {
-		t.Fatalf("stream %s: %v", stream, err)
+		return nil, fmt.Errorf("stream %s: %w", stream, err)
 	}
 	counts := map[string]int{}
 	for read := uint64(0); read < info.State.Msgs; {
 		batch, err := c.Fetch(int(min(info.State.Msgs-read, 1000)), jetstream.FetchMaxWait(5*time.Second))
 		if err != nil {
-			t.Fatalf("stream %s: fetch: %v", stream, err)
+			return nil, fmt.Errorf("stream %s: fetch: %w", stream, err)
 		}
 		for m := range batch.Messages() {
 			read++
@@ -192,8 +203,8 @@ func TokenCounts(t testing.TB, url, stream string, re *regexp.Regexp) map[string
 			}
 		}
 		if err := batch.Error(); err != nil {
-			t.Fatalf("stream %s: %v", stream, err)
+			return nil, fmt.Errorf("stream %s: %w", stream, err)
 		}
 	}
-	return counts
+	return counts, nil
 }
