@@ -54,11 +54,18 @@ func publishScenario(t *testing.T, js jetstream.JetStream) {
 	}
 }
 
-func runTracker(t *testing.T, ctx context.Context, js jetstream.JetStream, consumer string) {
+// runTracker runs a tracker until ctx ends; the channel it returns is
+// closed once Run has returned, and so once its pull subscription is gone.
+func runTracker(t *testing.T, ctx context.Context, js jetstream.JetStream, consumer string) <-chan struct{} {
 	t.Helper()
 	tr, err := New(js, Config{Consumer: consumer, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	require.NoError(t, err)
-	go func() { _ = tr.Run(ctx) }()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_ = tr.Run(ctx)
+	}()
+	return done
 }
 
 func states(t *testing.T, js jetstream.JetStream) map[string]State {
@@ -143,7 +150,7 @@ func TestTracker_TwoTrackersAndReplayAgree(t *testing.T) {
 func TestTracker_RestartMidwayReachesTheSameState(t *testing.T) {
 	js := startNATS(t)
 	ctx, cancel := context.WithCancel(context.Background())
-	runTracker(t, ctx, js, "tracker-r")
+	stopped := runTracker(t, ctx, js, "tracker-r")
 	cert := events.CauseCertificateUpdate
 	pub := func(e events.Event) {
 		b, err := e.Marshal()
@@ -154,6 +161,10 @@ func TestTracker_RestartMidwayReachesTheSameState(t *testing.T) {
 	pub(licenceEvent("HQ", events.TransportSyslog, events.SeverityWarning, cert, day(1), 1))
 	waitDrained(t, js, "tracker-r")
 	cancel()
+	// Publishing before the tracker has let go of its pull request would
+	// hand the next event to a subscription nobody reads, and the
+	// restarted tracker would wait out the ack timeout for it.
+	<-stopped
 	pub(licenceEvent("HQ", events.TransportSyslog, events.SeverityMinor, cert, day(3), 3))
 	pub(licenceEvent("HQ", events.TransportSyslog, events.SeverityMajor, cert, day(8), 8))
 	ctx2, cancel2 := context.WithCancel(context.Background())
