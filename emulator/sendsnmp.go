@@ -22,18 +22,6 @@ type trapSender struct {
 	v3      *gosnmp.UsmSecurityParameters
 }
 
-var (
-	authProtocols = map[snmp.AuthProtocol]gosnmp.SnmpV3AuthProtocol{
-		snmp.AuthNone: gosnmp.NoAuth, snmp.AuthMD5: gosnmp.MD5, snmp.AuthSHA: gosnmp.SHA,
-		snmp.AuthSHA224: gosnmp.SHA224, snmp.AuthSHA256: gosnmp.SHA256, snmp.AuthSHA384: gosnmp.SHA384, snmp.AuthSHA512: gosnmp.SHA512,
-	}
-	privProtocols = map[snmp.PrivProtocol]gosnmp.SnmpV3PrivProtocol{
-		snmp.PrivNone: gosnmp.NoPriv, snmp.PrivDES: gosnmp.DES, snmp.PrivAES: gosnmp.AES,
-		snmp.PrivAES192: gosnmp.AES192, snmp.PrivAES256: gosnmp.AES256,
-		snmp.PrivAES192C: gosnmp.AES192C, snmp.PrivAES256C: gosnmp.AES256C,
-	}
-)
-
 // engineID is a system's own SNMP engine ID (RFC 3411 format 1: Mitel's
 // enterprise number and the IPv4 address), authoritative for its traps.
 func engineID(ip netip.Addr) string {
@@ -59,7 +47,7 @@ func newTrapSender(ip netip.Addr, t Targets, o *options) (*trapSender, error) {
 		g.Version = gosnmp.Version3
 		s.v3 = usmParams(t.User, ip, t.Inform)
 		g.SecurityModel = gosnmp.UserSecurityModel
-		g.MsgFlags = msgFlags(t.User)
+		g.MsgFlags = t.User.MsgFlags()
 		g.SecurityParameters = s.v3
 	}
 	if err := g.Connect(); err != nil {
@@ -73,34 +61,19 @@ func newTrapSender(ip netip.Addr, t Targets, o *options) (*trapSender, error) {
 // system's own. An inform's is the receiver: the user's engine ID, else
 // discovered.
 func usmParams(u snmp.User, ip netip.Addr, inform bool) *gosnmp.UsmSecurityParameters {
-	p := &gosnmp.UsmSecurityParameters{
-		UserName:                 u.Name,
-		AuthenticationProtocol:   authProtocols[u.Auth],
-		AuthenticationPassphrase: u.AuthPass,
-		PrivacyProtocol:          privProtocols[u.Priv],
-		PrivacyPassphrase:        u.PrivPass,
-	}
+	var engine string
 	id, err := hex.DecodeString(u.EngineID)
 	switch {
 	case err == nil && len(id) > 0:
-		p.AuthoritativeEngineID = string(id)
+		engine = string(id)
 	case !inform:
-		p.AuthoritativeEngineID = engineID(ip)
+		engine = engineID(ip)
 	}
+	p := u.USM(engine)
 	if !inform {
 		p.AuthoritativeEngineBoots = 1
 	}
 	return p
-}
-
-func msgFlags(u snmp.User) gosnmp.SnmpV3MsgFlags {
-	switch {
-	case u.Priv != snmp.PrivNone && u.Priv != "":
-		return gosnmp.AuthPriv
-	case u.Auth != snmp.AuthNone && u.Auth != "":
-		return gosnmp.AuthNoPriv
-	}
-	return gosnmp.NoAuthNoPriv
 }
 
 // send sends t with the system's uptime; an inform waits for its

@@ -142,19 +142,15 @@ func TestRun_TrapsFromEachSystemsAddress(t *testing.T) {
 					if tc.user.EngineID != "any" {
 						engine = string(mustHex(t, tc.user.EngineID))
 					}
-					g.SecurityModel, g.MsgFlags = gosnmp.UserSecurityModel, msgFlags(tc.user) // checks the digest
-					g.SecurityParameters = &gosnmp.UsmSecurityParameters{
-						UserName: tc.user.Name, AuthoritativeEngineID: engine,
-						AuthenticationProtocol: authProtocols[tc.user.Auth], AuthenticationPassphrase: tc.user.AuthPass,
-						PrivacyProtocol: privProtocols[tc.user.Priv], PrivacyPassphrase: tc.user.PrivPass,
-					}
+					g.SecurityModel, g.MsgFlags = gosnmp.UserSecurityModel, tc.user.MsgFlags() // checks the digest
+					g.SecurityParameters = tc.user.USM(engine)
 				}
 				pkt, err := g.UnmarshalTrap(d.data, false)
 				require.NoError(t, err)
 				if tc.gv != gosnmp.Version3 {
 					assert.Equal(t, "mivb-traps", pkt.Community)
 				} else {
-					assert.Equal(t, msgFlags(tc.user), pkt.MsgFlags&gosnmp.AuthPriv, "sent at the user's level")
+					assert.Equal(t, tc.user.MsgFlags(), pkt.MsgFlags&gosnmp.AuthPriv, "sent at the user's level")
 					usm := pkt.SecurityParameters.(*gosnmp.UsmSecurityParameters)
 					assert.Equal(t, g.SecurityParameters.(*gosnmp.UsmSecurityParameters).AuthoritativeEngineID, usm.AuthoritativeEngineID, "the trap's engine")
 					assert.Equal(t, tc.user.Name, usm.UserName)

@@ -20,19 +20,6 @@ import (
 // OID under the experimental arc (1.3.6.1.3) that no MIB defines.
 const TokenOID = "1.3.6.1.3.6514.1.0"
 
-// gosnmp's names for the protocols snmp.User spells as net-snmp does.
-var (
-	authProtocols = map[snmp.AuthProtocol]gosnmp.SnmpV3AuthProtocol{
-		snmp.AuthNone: gosnmp.NoAuth, snmp.AuthMD5: gosnmp.MD5, snmp.AuthSHA: gosnmp.SHA,
-		snmp.AuthSHA224: gosnmp.SHA224, snmp.AuthSHA256: gosnmp.SHA256, snmp.AuthSHA384: gosnmp.SHA384, snmp.AuthSHA512: gosnmp.SHA512,
-	}
-	privProtocols = map[snmp.PrivProtocol]gosnmp.SnmpV3PrivProtocol{
-		snmp.PrivNone: gosnmp.NoPriv, snmp.PrivDES: gosnmp.DES, snmp.PrivAES: gosnmp.AES,
-		snmp.PrivAES192: gosnmp.AES192, snmp.PrivAES256: gosnmp.AES256,
-		snmp.PrivAES192C: gosnmp.AES192C, snmp.PrivAES256C: gosnmp.AES256C,
-	}
-)
-
 // usmKeys is a v3 user with keys localised to one authoritative engine.
 type usmKeys struct {
 	engine  string // the authoritative engine ID, raw
@@ -47,20 +34,8 @@ type usmKeys struct {
 
 // localise derives u's keys for engine (RFC 3414 2.6).
 func localise(u snmp.User, engine []byte) (*usmKeys, error) {
-	k := &usmKeys{engine: string(engine), salt: new(atomic.Uint64)}
-	switch {
-	case u.Priv != snmp.PrivNone:
-		k.flags = gosnmp.AuthPriv
-	case u.Auth != snmp.AuthNone:
-		k.flags = gosnmp.AuthNoPriv
-	default:
-		k.flags = gosnmp.NoAuthNoPriv
-	}
-	sp := &gosnmp.UsmSecurityParameters{
-		AuthoritativeEngineID: string(engine), UserName: u.Name,
-		AuthenticationProtocol: authProtocols[u.Auth], AuthenticationPassphrase: u.AuthPass,
-		PrivacyProtocol: privProtocols[u.Priv], PrivacyPassphrase: u.PrivPass,
-	}
+	k := &usmKeys{engine: string(engine), flags: u.MsgFlags(), salt: new(atomic.Uint64)}
+	sp := u.USM(string(engine))
 	if err := sp.InitSecurityKeys(); err != nil {
 		return nil, fmt.Errorf("localise the keys of user %q: %w", u.Name, err)
 	}

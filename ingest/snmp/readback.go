@@ -90,14 +90,8 @@ func (r *ReadBack) Enrich(ctx context.Context, addr netip.Addr) (*Enrichment, er
 		MaxRepetitions: 25,
 	}
 	if r.user != nil {
-		g.Version, g.SecurityModel, g.MsgFlags = gosnmp.Version3, gosnmp.UserSecurityModel, r.user.level()
-		g.SecurityParameters = &gosnmp.UsmSecurityParameters{
-			UserName:                 r.user.Name,
-			AuthenticationProtocol:   authProtocols[r.user.Auth],
-			AuthenticationPassphrase: r.user.AuthPass,
-			PrivacyProtocol:          privProtocols[r.user.Priv],
-			PrivacyPassphrase:        r.user.PrivPass,
-		}
+		g.Version, g.SecurityModel, g.MsgFlags = gosnmp.Version3, gosnmp.UserSecurityModel, r.user.MsgFlags()
+		g.SecurityParameters = r.user.USM("")
 	} else {
 		g.Version, g.Community = gosnmp.Version2c, r.community
 	}

@@ -185,8 +185,9 @@ func (u User) LogValue() slog.Value { return slog.StringValue(u.String()) }
 // GoString keeps passphrases out of %#v.
 func (u User) GoString() string { return "snmp.User(" + u.String() + ")" }
 
-// level returns the security level the user's protocols give.
-func (u User) level() gosnmp.SnmpV3MsgFlags {
+// MsgFlags returns the security level the user's protocols give, as the
+// flags of the messages the user sends.
+func (u User) MsgFlags() gosnmp.SnmpV3MsgFlags {
 	switch {
 	case u.Priv != PrivNone && u.Priv != "":
 		return gosnmp.AuthPriv
@@ -194,4 +195,18 @@ func (u User) level() gosnmp.SnmpV3MsgFlags {
 		return gosnmp.AuthNoPriv
 	}
 	return gosnmp.NoAuthNoPriv
+}
+
+// USM returns the user's parameters for gosnmp, for messages whose
+// authoritative engine is engine (raw bytes; empty to have gosnmp discover
+// it). Senders use it; the receiver keeps keys of its own (see usm.go).
+func (u User) USM(engine string) *gosnmp.UsmSecurityParameters {
+	return &gosnmp.UsmSecurityParameters{
+		AuthoritativeEngineID:    engine,
+		UserName:                 u.Name,
+		AuthenticationProtocol:   authProtocols[u.Auth],
+		AuthenticationPassphrase: u.AuthPass,
+		PrivacyProtocol:          privProtocols[u.Priv],
+		PrivacyPassphrase:        u.PrivPass,
+	}
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/gosnmp/gosnmp"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -24,6 +25,35 @@ func TestParseUser(t *testing.T) {
 			u, err := ParseUser(tc.in)
 			require.NoError(t, err)
 			assert.Equal(t, tc.want, u)
+		})
+	}
+}
+
+// A sender's USM parameters and security level follow the user's
+// protocols, in gosnmp's terms.
+func TestUser_USMAndMsgFlags(t *testing.T) {
+	for _, tc := range []struct {
+		user  string
+		flags gosnmp.SnmpV3MsgFlags
+		auth  gosnmp.SnmpV3AuthProtocol
+		priv  gosnmp.SnmpV3PrivProtocol
+	}{
+		{"mon:none::none:@any", gosnmp.NoAuthNoPriv, gosnmp.NoAuth, gosnmp.NoPriv},
+		{"a:md5:12345678:none:@any", gosnmp.AuthNoPriv, gosnmp.MD5, gosnmp.NoPriv},
+		{"ops:SHA:secret123:AES:secret456@any", gosnmp.AuthPriv, gosnmp.SHA, gosnmp.AES},
+		{"b:sha512:12345678:aes256c:abcdefgh@any", gosnmp.AuthPriv, gosnmp.SHA512, gosnmp.AES256C},
+	} {
+		t.Run(tc.user, func(t *testing.T) {
+			u, err := ParseUser(tc.user)
+			require.NoError(t, err)
+			assert.Equal(t, tc.flags, u.MsgFlags())
+			p := u.USM("engine")
+			assert.Equal(t, "engine", p.AuthoritativeEngineID)
+			assert.Equal(t, u.Name, p.UserName)
+			assert.Equal(t, tc.auth, p.AuthenticationProtocol)
+			assert.Equal(t, u.AuthPass, p.AuthenticationPassphrase)
+			assert.Equal(t, tc.priv, p.PrivacyProtocol)
+			assert.Equal(t, u.PrivPass, p.PrivacyPassphrase)
 		})
 	}
 }

@@ -120,7 +120,7 @@ func localise(c *userConf, engine []byte) (*localUser, error) {
 		dec: &gosnmp.GoSNMP{
 			Version:            gosnmp.Version3,
 			SecurityModel:      gosnmp.UserSecurityModel,
-			MsgFlags:           c.level(),
+			MsgFlags:           c.MsgFlags(),
 			SecurityParameters: usm,
 		},
 	}, nil

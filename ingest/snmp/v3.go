@@ -148,7 +148,7 @@ func (d *decoder) decodeV3(pkt []byte, peer netip.AddrPort, now time.Time) outco
 		}
 		return o
 	}
-	userLevel, msgLevel := byte(lu.conf.level()), h.flags&(flagAuth|flagPriv)
+	userLevel, msgLevel := byte(lu.conf.MsgFlags()), h.flags&(flagAuth|flagPriv)
 	if msgLevel > userLevel || userLevel&flagAuth > msgLevel&flagAuth {
 		return outcome{rej: rejectf(ReasonAuthFailure, fmt.Sprintf(
 			"message security level %s, user %q is configured for %s", levelName(msgLevel), lu.conf.Name, levelName(userLevel)))}
