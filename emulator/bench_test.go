@@ -2,7 +2,6 @@ package emulator
 
 import (
 	"context"
-	"io"
 	"log/slog"
 	"net"
 	"testing"
@@ -68,7 +67,7 @@ func BenchmarkRun_InstantUDP(b *testing.B) {
 	}()
 	sc := mustParse(b, smallScenario)
 	tg := Targets{Syslog: []string{"udp://" + c.LocalAddr().String()}}
-	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	quiet := slog.New(slog.DiscardHandler)
 	var sent int
 	for b.Loop() {
 		s, err := Run(context.Background(), sc, tg, WithInstant(), WithFleet(30), WithLogger(quiet))

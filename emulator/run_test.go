@@ -17,28 +17,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/pbxalarm/pbxalarm/events"
+	"github.com/pbxalarm/pbxalarm/internal/testnet"
 )
-
-// freePort returns a port free on 127.0.0.1 for network (udp or tcp);
-// the fleet binds the same number on each system's address.
-func freePort(t *testing.T, network string) int {
-	t.Helper()
-	var a net.Addr
-	if network == "udp" {
-		c, err := net.ListenPacket("udp", "127.0.0.1:0")
-		require.NoError(t, err)
-		a = c.LocalAddr()
-		c.Close()
-	} else {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		require.NoError(t, err)
-		a = l.Addr()
-		l.Close()
-	}
-	_, p, _ := net.SplitHostPort(a.String())
-	n, _ := strconv.Atoi(p)
-	return n
-}
 
 // progressLog keeps every progress report.
 type progressLog struct {
@@ -66,7 +46,7 @@ func (l *progressLog) last() (Progress, bool) {
 // client would.
 func TestRun_AgentAndLogStreamFollowTheSystem(t *testing.T) {
 	sc := mustParse(t, smallScenario)
-	agentPort, lsPort := freePort(t, "udp"), freePort(t, "tcp")
+	agentPort, lsPort := testnet.FreePort(t, "udp"), testnet.FreePort(t, "tcp")
 	tg := Targets{AgentPort: agentPort, AgentCommunity: "mivb-read", LogstreamPort: lsPort}
 	want, err := Expect(sc, tg, WithInstant())
 	require.NoError(t, err)

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"fmt"
-	"io"
 	"log/slog"
 	"net"
 	"net/netip"
@@ -40,7 +39,7 @@ var benchLines = map[string]string{
 // before NATS.
 func BenchmarkPipeline_ParseRecogniseEncode(b *testing.B) {
 	parser := syslog.NewParser()
-	p := NewPipeline("pbx", nil, time.UTC, nopPublisher{}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	p := NewPipeline("pbx", nil, time.UTC, nopPublisher{}, slog.New(slog.DiscardHandler))
 	peer := netip.MustParseAddrPort("10.1.2.3:514")
 	for name, line := range benchLines {
 		raw := []byte(line)
@@ -70,7 +69,7 @@ func benchService(b *testing.B, tune ...func(*Config)) (*Service, jetstream.Stre
 		f(&cfg)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	svc, err := New(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	svc, err := New(ctx, cfg, slog.New(slog.DiscardHandler))
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"log/slog"
 	"testing"
 	"time"
@@ -35,7 +34,7 @@ func TestCounter_TalliesWhatIsPublished(t *testing.T) {
 func testCounter(t *testing.T, validateEvery, wantInvalid int) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	srv, err := publish.StartEmbedded(ctx, publish.EmbeddedConfig{Port: -1, StoreDir: t.TempDir()}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	srv, err := publish.StartEmbedded(ctx, publish.EmbeddedConfig{Port: -1, StoreDir: t.TempDir()}, slog.New(slog.DiscardHandler))
 	require.NoError(t, err)
 	defer srv.Shutdown()
 	nc, err := nats.Connect(srv.ClientURL())

@@ -8,7 +8,6 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
-	"io"
 	"log/slog"
 	"math/big"
 	"net"
@@ -54,7 +53,7 @@ func startService(t *testing.T) *service {
 	cfg.NATSListen, cfg.DataDir = "127.0.0.1:0", dir
 	cfg.ShutdownTimeout = 20 * time.Second
 	ctx, cancel := context.WithCancel(context.Background())
-	svc, err := ingest.New(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	svc, err := ingest.New(ctx, cfg, slog.New(slog.DiscardHandler))
 	require.NoError(t, err)
 	done := make(chan error, 1)
 	go func() { done <- svc.Run(ctx) }()

@@ -3,7 +3,6 @@ package tracker
 import (
 	"context"
 	"encoding/json"
-	"io"
 	"log/slog"
 	"testing"
 	"time"
@@ -20,7 +19,7 @@ import (
 func startNATS(t *testing.T) jetstream.JetStream {
 	t.Helper()
 	ctx := context.Background()
-	srv, err := publish.StartEmbedded(ctx, publish.EmbeddedConfig{Host: "127.0.0.1", Port: -1, StoreDir: t.TempDir()}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	srv, err := publish.StartEmbedded(ctx, publish.EmbeddedConfig{Host: "127.0.0.1", Port: -1, StoreDir: t.TempDir()}, slog.New(slog.DiscardHandler))
 	require.NoError(t, err)
 	t.Cleanup(srv.Shutdown)
 	nc, err := nats.Connect(srv.ClientURL())
@@ -58,7 +57,7 @@ func publishScenario(t *testing.T, js jetstream.JetStream) {
 // closed once Run has returned, and so once its pull subscription is gone.
 func runTracker(t *testing.T, ctx context.Context, js jetstream.JetStream, consumer string) <-chan struct{} {
 	t.Helper()
-	tr, err := New(js, Config{Consumer: consumer, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	tr, err := New(js, Config{Consumer: consumer, Logger: slog.New(slog.DiscardHandler)})
 	require.NoError(t, err)
 	done := make(chan struct{})
 	go func() {

@@ -11,6 +11,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/pbxalarm/pbxalarm/internal/testnet"
 )
 
 // The demo plays the certificate scenario through serve and shows the
@@ -20,7 +22,7 @@ func TestDemo_ShowsTheEscalationAndASummary(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	err := runDemo(ctx, []string{"--duration", "8s", "--nats-listen", "127.0.0.1:0", "--http", "127.0.0.1:0",
-		"--agent-port", strconv.Itoa(freePort(t, "udp")), "--logstream-port", strconv.Itoa(freePort(t, "tcp"))}, &out, &errs)
+		"--agent-port", strconv.Itoa(testnet.FreePort(t, "udp")), "--logstream-port", strconv.Itoa(testnet.FreePort(t, "tcp"))}, &out, &errs)
 	require.NoError(t, err, "stderr: %s", &errs)
 	text := out.String()
 	assert.Contains(t, text, "pbxalarm demo: scenario cert-2020")

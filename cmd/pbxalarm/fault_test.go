@@ -17,6 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/pbxalarm/pbxalarm/internal/testnats"
+	"github.com/pbxalarm/pbxalarm/internal/testnet"
 )
 
 // kill -9 of serve under load, then a restart on the same data dir: the
@@ -27,7 +28,7 @@ func TestBinary_Kill9UnderLoadThenRestart(t *testing.T) {
 	bin := buildBinary(t)
 	np := testnats.New(t)
 	np.Start()
-	tcpPort, snmpPort := freePort(t, "tcp"), freePort(t, "udp")
+	tcpPort, snmpPort := testnet.FreePort(t, "tcp"), testnet.FreePort(t, "udp")
 	tcpAddr := "127.0.0.1:" + strconv.Itoa(tcpPort)
 	snmpAddr := "127.0.0.1:" + strconv.Itoa(snmpPort)
 	dataDir := t.TempDir()

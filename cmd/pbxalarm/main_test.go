@@ -18,6 +18,8 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/pbxalarm/pbxalarm/internal/testnet"
 )
 
 // buildBinary compiles pbxalarm once per test binary run.
@@ -29,26 +31,12 @@ func buildBinary(t *testing.T) string {
 	return bin
 }
 
-func freePort(t *testing.T, network string) int {
-	t.Helper()
-	if network == "udp" {
-		c, err := net.ListenPacket("udp", "127.0.0.1:0")
-		require.NoError(t, err)
-		defer c.Close()
-		return c.LocalAddr().(*net.UDPAddr).Port
-	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
-
 // The real binary: serve with the embedded NATS stores what it receives,
 // serves its metrics and health endpoints, and SIGTERM ends it with exit
 // status 0 after publishing.
 func TestBinary_ServeThenSIGTERMExitsZero(t *testing.T) {
 	bin := buildBinary(t)
-	natsPort, tcpPort, metricsPort := freePort(t, "tcp"), freePort(t, "tcp"), freePort(t, "tcp")
+	natsPort, tcpPort, metricsPort := testnet.FreePort(t, "tcp"), testnet.FreePort(t, "tcp"), testnet.FreePort(t, "tcp")
 	natsURL := "nats://127.0.0.1:" + strconv.Itoa(natsPort)
 	cmd := exec.Command(bin, "serve",
 		"--nats-listen", "127.0.0.1:"+strconv.Itoa(natsPort),

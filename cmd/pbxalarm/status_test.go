@@ -28,7 +28,7 @@ func serveWithTracker(t *testing.T, lines ...string) (string, func(string)) {
 	cfg.SyslogUDP, cfg.SNMPUDP, cfg.HTTP, cfg.Metrics = ingest.Off, ingest.Off, ingest.Off, ingest.Off
 	cfg.SyslogTCP, cfg.NATSListen, cfg.DataDir = "127.0.0.1:0", "127.0.0.1:0", t.TempDir()
 	ctx, cancel := context.WithCancel(context.Background())
-	svc, err := ingest.New(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	svc, err := ingest.New(ctx, cfg, slog.New(slog.DiscardHandler))
 	require.NoError(t, err)
 	done := make(chan error, 1)
 	go func() { done <- svc.Run(ctx) }()

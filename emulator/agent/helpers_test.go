@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"encoding/hex"
-	"io"
 	"log/slog"
 	"net/netip"
 	"os"
@@ -98,7 +97,7 @@ func startAgent(t testing.TB, tab *Table, opts ...Option) *Agent {
 	return a
 }
 
-func quietLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
+func quietLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
 
 // client returns a gosnmp client of the agent.
 func client(t testing.TB, a *Agent, version gosnmp.SnmpVersion, community string) *gosnmp.GoSNMP {

@@ -18,7 +18,7 @@ import (
 
 const waitFor = 10 * time.Second
 
-func quietLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
+func quietLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
 
 // listen binds a server on an ephemeral loopback port.
 func listen(t *testing.T, opts ...Option) *Server {

@@ -2,7 +2,6 @@ package logstream
 
 import (
 	"context"
-	"io"
 	"log/slog"
 	"net"
 	"sync"
@@ -14,7 +13,7 @@ import (
 
 const waitFor = 10 * time.Second
 
-func quietLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
+func quietLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
 
 // got is one delivered message, with its bytes copied.
 type got struct {

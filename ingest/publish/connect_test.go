@@ -12,10 +12,11 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/pbxalarm/pbxalarm/internal/testlog"
+	"github.com/pbxalarm/pbxalarm/internal/testnet"
 )
 
 func TestConnect_BeforeServerStartsThenPublishes(t *testing.T) {
-	port := freePort(t)
+	port := testnet.FreePort(t, "tcp")
 	url := "nats://127.0.0.1:" + strconv.Itoa(port)
 	var logs testlog.Buffer
 	nc, err := Connect(ConnConfig{URLs: url, Name: t.Name(), ReconnectWait: 50 * time.Millisecond}, logs.Logger(slog.LevelInfo))
@@ -80,7 +81,7 @@ func TestRedactURLs_HidesPasswords(t *testing.T) {
 }
 
 func TestConnect_LogsDisconnectAndReconnect(t *testing.T) {
-	port := freePort(t)
+	port := testnet.FreePort(t, "tcp")
 	dir := t.TempDir()
 	srv := startServer(t, port, dir)
 	var logs testlog.Buffer

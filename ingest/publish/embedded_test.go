@@ -9,6 +9,8 @@ import (
 
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/stretchr/testify/require"
+
+	"github.com/pbxalarm/pbxalarm/internal/testnet"
 )
 
 func TestStartEmbedded_ServesJetStreamOnRandomPort(t *testing.T) {
@@ -53,7 +55,7 @@ func TestStartEmbedded_RejectsUnusableConfig(t *testing.T) {
 }
 
 func TestEmbedded_ShutdownReleasesPort(t *testing.T) {
-	port := freePort(t)
+	port := testnet.FreePort(t, "tcp")
 	dir := t.TempDir()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
@@ -69,7 +71,7 @@ func TestEmbedded_ShutdownReleasesPort(t *testing.T) {
 // pipe: the URL it names has no listener, and JetStream still answers.
 func TestEmbedded_InProcessConnectionNeedsNoSocket(t *testing.T) {
 	srv := startServer(t, -1, t.TempDir())
-	nowhere := fmt.Sprintf("nats://127.0.0.1:%d", freePort(t))
+	nowhere := fmt.Sprintf("nats://127.0.0.1:%d", testnet.FreePort(t, "tcp"))
 	nc, err := Connect(ConnConfig{URLs: nowhere, Name: t.Name(), InProcess: srv}, quiet())
 	require.NoError(t, err)
 	defer nc.Close()

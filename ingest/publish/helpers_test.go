@@ -3,9 +3,7 @@ package publish
 import (
 	"context"
 	"fmt"
-	"io"
 	"log/slog"
-	"net"
 	"runtime"
 	"strings"
 	"sync"
@@ -19,17 +17,7 @@ import (
 
 // quiet discards logs: nats goroutines may log after a test has ended,
 // when writing to t would panic.
-func quiet() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
-
-// freePort returns a port that was free a moment ago, for tests that must
-// restart a server on the same port.
-func freePort(t testing.TB) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
+func quiet() *slog.Logger { return slog.New(slog.DiscardHandler) }
 
 // startServer starts an embedded server that the test shuts down at its end.
 func startServer(t testing.TB, port int, dir string) *Embedded {

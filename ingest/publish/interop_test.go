@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/pbxalarm/pbxalarm/internal/testlog"
+	"github.com/pbxalarm/pbxalarm/internal/testnet"
 )
 
 // debianNATSServer finds Debian's nats-server (it installs to /usr/sbin,
@@ -36,7 +37,7 @@ func debianNATSServer(t *testing.T) string {
 // waits until it accepts TCP connections.
 func startExternal(t *testing.T, bin string) string {
 	t.Helper()
-	port := freePort(t)
+	port := testnet.FreePort(t, "tcp")
 	cmd := exec.Command(bin, "-js", "-sd", t.TempDir(), "-a", "127.0.0.1", "-p", strconv.Itoa(port))
 	var out testlog.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out

@@ -10,6 +10,8 @@ import (
 
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/stretchr/testify/require"
+
+	"github.com/pbxalarm/pbxalarm/internal/testnet"
 )
 
 func TestPublisher_StoresEveryMessageExactlyOnce(t *testing.T) {
@@ -145,7 +147,7 @@ func TestPublisher_DoneOnlyAfterMessageIsStored(t *testing.T) {
 }
 
 func TestPublisher_SurvivesServerRestart(t *testing.T) {
-	port := freePort(t)
+	port := testnet.FreePort(t, "tcp")
 	dir := t.TempDir()
 	srv := startServer(t, port, dir)
 	nc, js := connect(t, srv.ClientURL())
@@ -253,7 +255,7 @@ func TestPublisher_CloseOnDeadServerNamesUnackedCount(t *testing.T) {
 
 func TestPublisher_BlocksAtMaxInFlight(t *testing.T) {
 	// No server at all: nothing is ever acked, so the limit is reached.
-	nc, err := Connect(ConnConfig{URLs: fmt.Sprintf("nats://127.0.0.1:%d", freePort(t))}, quiet())
+	nc, err := Connect(ConnConfig{URLs: fmt.Sprintf("nats://127.0.0.1:%d", testnet.FreePort(t, "tcp"))}, quiet())
 	require.NoError(t, err)
 	t.Cleanup(nc.Close)
 	js, err := jetstream.New(nc)
@@ -287,7 +289,7 @@ func TestPublisher_BlocksAtMaxInFlight(t *testing.T) {
 }
 
 func TestPublisher_RejectsMissingSubjectOrID(t *testing.T) {
-	nc, err := Connect(ConnConfig{URLs: fmt.Sprintf("nats://127.0.0.1:%d", freePort(t))}, quiet())
+	nc, err := Connect(ConnConfig{URLs: fmt.Sprintf("nats://127.0.0.1:%d", testnet.FreePort(t, "tcp"))}, quiet())
 	require.NoError(t, err)
 	t.Cleanup(nc.Close)
 	js, err := jetstream.New(nc)

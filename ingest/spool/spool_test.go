@@ -3,9 +3,7 @@ package spool
 import (
 	"context"
 	"fmt"
-	"io"
 	"log/slog"
-	"net"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -16,17 +14,10 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/pbxalarm/pbxalarm/ingest/publish"
+	"github.com/pbxalarm/pbxalarm/internal/testnet"
 )
 
-func quiet() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
-
-func freePort(t testing.TB) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
+func quiet() *slog.Logger { return slog.New(slog.DiscardHandler) }
 
 // remote is the "far" NATS server the spool forwards to, restartable on
 // the same port and store.
@@ -38,7 +29,7 @@ type remote struct {
 }
 
 func newRemote(t testing.TB) *remote {
-	r := &remote{t: t, port: freePort(t), dir: t.TempDir()}
+	r := &remote{t: t, port: testnet.FreePort(t, "tcp"), dir: t.TempDir()}
 	r.start()
 	t.Cleanup(r.stop)
 	return r

@@ -3,7 +3,6 @@ package syslog
 import (
 	"bytes"
 	"context"
-	"io"
 	"log/slog"
 	"net"
 	"sync"
@@ -71,7 +70,7 @@ func newTestLogger() (*slog.Logger, *testlog.Buffer) {
 	return b.Logger(slog.LevelDebug), b
 }
 
-func discardLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
+func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
 
 // server is a listener under test, served until the test ends.
 type server struct {

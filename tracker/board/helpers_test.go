@@ -24,7 +24,7 @@ import (
 const wait = 20 * time.Second
 
 // quiet discards logs: nats goroutines may log after a test has ended.
-func quiet() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
+func quiet() *slog.Logger { return slog.New(slog.DiscardHandler) }
 
 // newBucket starts an embedded NATS server in a temporary directory and
 // returns a licence bucket on it keeping history entries per key.
