@@ -181,6 +181,10 @@ var (
 		"1 while the local JetStream store (events: the embedded NATS; spool) can store messages, 0 after a write error such as a full disk, or at its size limit.", "store")
 	descStoreReopens = desc("pbxalarm_store_reopens_total",
 		"Times the local JetStream store was reopened after a write error or at a limit the server chose, to use room made on the disk.", "store")
+	descReloads = desc("pbxalarm_reloads_total",
+		"Reloads asked for (SIGHUP), by result (ok, failed: the files did not load and the running configuration stayed).", "result")
+	descTLSCertExpiry = desc("pbxalarm_syslog_tls_cert_expiry_timestamp_seconds",
+		"When the syslog TLS certificate in use expires, as a Unix time (present only with syslog TLS).")
 )
 
 // logstreamReasons are the rejections a log-stream client counts.
@@ -201,7 +205,7 @@ func (c *serviceCollector) Describe(ch chan<- *prometheus.Desc) {
 		descInformsAnswered, descReports, descEnrich, descSendErrors, descStreamLines,
 		descStreamConnected, descStreamReconnects, descStreamDialErrors, descUDPDrops, descUDPQueue,
 		descNATSConnected, descNATSReconnects, descSpooled, descSpoolMessages, descSpoolBytes, descForwarded,
-		descStoreWritable, descStoreReopens,
+		descStoreWritable, descStoreReopens, descReloads, descTLSCertExpiry,
 	} {
 		ch <- d
 	}
@@ -313,6 +317,11 @@ func (c *serviceCollector) Collect(ch chan<- prometheus.Metric) {
 	if s.spool != nil {
 		gauge(ch, descStoreWritable, boolGauge(s.spool.StoreError() == nil), "spool")
 		counter(ch, descStoreReopens, s.spool.StoreReopens(), "spool")
+	}
+	counter(ch, descReloads, s.reloads[0].Load(), "ok")
+	counter(ch, descReloads, s.reloads[1].Load(), "failed")
+	if s.tlsFiles != nil {
+		gauge(ch, descTLSCertExpiry, float64(s.tlsFiles.NotAfter().Unix()))
 	}
 }
 

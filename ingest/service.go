@@ -50,6 +50,8 @@ type Service struct {
 	streamStats *logstream.Stats
 	inputs      []input
 	clients     []*logstream.Client // inputs that connect out
+	tlsFiles    *syslog.TLSFiles    // nil without syslog TLS
+	reloads     [2]atomic.Uint64    // ok, failed
 	web         *web
 	metrics     *metricsServer
 	state       atomic.Int32
@@ -180,13 +182,14 @@ func (s *Service) bindInputs() error {
 		}
 	}
 	if cfg.SyslogTLS != Off {
-		tlsCfg, err := syslog.ServerTLSConfig(cfg.TLSCert, cfg.TLSKey, cfg.TLSClientCA)
+		files, err := syslog.LoadTLSFiles(cfg.TLSCert, cfg.TLSKey, cfg.TLSClientCA)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("syslog-tls: %w", err))
-		} else if l, err := syslog.ListenTLS(cfg.SyslogTLS, tlsCfg, h, stream...); err != nil {
+		} else if l, err := syslog.ListenTLS(cfg.SyslogTLS, files.Config(), h, stream...); err != nil {
 			errs = append(errs, fmt.Errorf("syslog-tls: %w", err))
 		} else {
-			s.inputs, s.addrs.SyslogTLS = append(s.inputs, l), l.Addr()
+			s.inputs, s.addrs.SyslogTLS, s.tlsFiles = append(s.inputs, l), l.Addr(), files
+			s.log.Info("syslog TLS certificate", "cert", cfg.TLSCert, "not_after", files.NotAfter())
 		}
 	}
 	if cfg.SNMPUDP != Off {
@@ -302,6 +305,27 @@ func (s *Service) Addrs() Addrs {
 		a.NATS = s.cfg.natsURLs
 	}
 	return a
+}
+
+// Reload reads again what the service takes up while it runs: the syslog
+// TLS certificate, its key and the client CA, so that a renewed
+// certificate needs no restart (serve does this on SIGHUP). Files that do
+// not load leave the running configuration as it was; the error says why.
+// Everything else is set at start.
+func (s *Service) Reload() error {
+	if s.tlsFiles == nil {
+		s.log.Info("reload: nothing to reload (no syslog TLS)")
+		s.reloads[0].Add(1)
+		return nil
+	}
+	if err := s.tlsFiles.Reload(); err != nil {
+		s.reloads[1].Add(1)
+		s.log.Error("reload: syslog TLS files not taken up; the certificate in use stays", "err", err)
+		return fmt.Errorf("reload: %w", err)
+	}
+	s.reloads[0].Add(1)
+	s.log.Info("reload: syslog TLS certificate reloaded", "cert", s.cfg.TLSCert, "not_after", s.tlsFiles.NotAfter())
+	return nil
 }
 
 // Pipeline returns the service's pipeline (for its counters).

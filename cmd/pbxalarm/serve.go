@@ -6,7 +6,10 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
+	"os/signal"
 	"strings"
+	"syscall"
 
 	"go.yaml.in/yaml/v3"
 
@@ -156,5 +159,23 @@ func runServe(ctx context.Context, args []string, _, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	// Caught from here on, a SIGHUP reloads instead of ending the process.
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	go reloadOn(ctx, hup, svc)
 	return svc.Run(ctx)
+}
+
+// reloadOn reloads svc at each signal on hup until ctx ends. Reload logs
+// and counts its own outcome.
+func reloadOn(ctx context.Context, hup <-chan os.Signal, svc *ingest.Service) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-hup:
+			_ = svc.Reload()
+		}
+	}
 }

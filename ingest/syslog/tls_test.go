@@ -22,6 +22,9 @@ type testPKI struct {
 	caFile, serverCert, serverKey string
 	caPool                        *x509.CertPool
 	client                        tls.Certificate
+	// renewServer writes a new server certificate with serial, signed by
+	// the same CA, and its key over the server's files.
+	renewServer func(t *testing.T, serial int64)
 }
 
 func newTestPKI(t *testing.T) *testPKI {
@@ -69,10 +72,13 @@ func newTestPKI(t *testing.T) *testPKI {
 	}
 	p.caPool.AddCert(ca)
 	writePEM(t, p.caFile, "CERTIFICATE", caDER)
-	der, key := issue(2, x509.ExtKeyUsageServerAuth, net.IPv4(127, 0, 0, 1))
-	writePEM(t, p.serverCert, "CERTIFICATE", der)
-	writePEM(t, p.serverKey, "PRIVATE KEY", marshalKey(t, key))
-	der, key = issue(3, x509.ExtKeyUsageClientAuth, nil)
+	p.renewServer = func(t *testing.T, serial int64) {
+		der, key := issue(serial, x509.ExtKeyUsageServerAuth, net.IPv4(127, 0, 0, 1))
+		writePEM(t, p.serverCert, "CERTIFICATE", der)
+		writePEM(t, p.serverKey, "PRIVATE KEY", marshalKey(t, key))
+	}
+	p.renewServer(t, 2)
+	der, key := issue(3, x509.ExtKeyUsageClientAuth, nil)
 	p.client = tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}
 	return p
 }
@@ -105,6 +111,11 @@ func startTLS(t *testing.T, p *testPKI, clientCA string, opts ...Option) *server
 	if err != nil {
 		t.Fatal(err)
 	}
+	return startTLSWith(t, cfg, opts...)
+}
+
+func startTLSWith(t *testing.T, cfg *tls.Config, opts ...Option) *server {
+	t.Helper()
 	rec, stats := new(recorder), new(Stats)
 	log, logs := newTestLogger()
 	l, err := ListenTLS("127.0.0.1:0", cfg, rec, append([]Option{WithStats(stats), WithLogger(log)}, opts...)...)
@@ -231,5 +242,87 @@ func TestServerTLSConfig(t *testing.T) {
 	}
 	if _, err := ListenTLS("127.0.0.1:0", nil, new(recorder)); err == nil {
 		t.Error("ListenTLS without a configuration succeeded")
+	}
+}
+
+// A renewed certificate is taken up by the next handshake once the files
+// are read again; a connection already open carries on; files that do not
+// make a valid pair leave the certificate in use as it was.
+func TestTLSFiles_ReloadTakesUpARenewedCertificate(t *testing.T) {
+	p := newTestPKI(t)
+	f, err := LoadTLSFiles(p.serverCert, p.serverKey, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := startTLSWith(t, f.Config())
+	client := &tls.Config{RootCAs: p.caPool, MinVersion: tls.VersionTLS12}
+	serial := func() int64 {
+		t.Helper()
+		c, err := tls.Dial("tcp", s.addr, client)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		return c.ConnectionState().PeerCertificates[0].SerialNumber.Int64()
+	}
+	if got := serial(); got != 2 {
+		t.Fatalf("serial before renewal = %d, want 2", got)
+	}
+	open, err := tls.Dial("tcp", s.addr, client)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer open.Close()
+
+	p.renewServer(t, 20)
+	if got := serial(); got != 2 {
+		t.Errorf("serial after renewal, before reload = %d, want 2 (files are read on Reload only)", got)
+	}
+	if err := f.Reload(); err != nil {
+		t.Fatal(err)
+	}
+	if got := serial(); got != 20 {
+		t.Errorf("serial after reload = %d, want 20", got)
+	}
+	renewed, err := tls.LoadX509KeyPair(p.serverCert, p.serverKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !f.NotAfter().Equal(renewed.Leaf.NotAfter) {
+		t.Errorf("NotAfter = %v, want the renewed certificate's %v", f.NotAfter(), renewed.Leaf.NotAfter)
+	}
+	if _, err := open.Write([]byte("<13>Aug 21 09:14:02 host app: still open\n")); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the message on the connection opened before the reload", func() bool { return s.rec.count() == 1 })
+
+	if err := os.WriteFile(p.serverCert, []byte("-----BEGIN CERTIFICATE-----\nhalf"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Reload(); err == nil {
+		t.Error("Reload of a broken certificate file succeeded")
+	}
+	if got := serial(); got != 20 {
+		t.Errorf("serial after a failed reload = %d, want 20 (kept)", got)
+	}
+}
+
+func TestLoadTLSFiles_RejectsWhatServerTLSConfigRejects(t *testing.T) {
+	p := newTestPKI(t)
+	for _, bad := range [][3]string{
+		{"missing.pem", p.serverKey, ""},
+		{p.serverCert, p.serverKey, p.serverKey},
+	} {
+		if _, err := LoadTLSFiles(bad[0], bad[1], bad[2]); err == nil {
+			t.Errorf("LoadTLSFiles%q succeeded", bad)
+		}
+	}
+	f, err := LoadTLSFiles(p.serverCert, p.serverKey, p.caFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := f.Config().GetConfigForClient(nil)
+	if err != nil || cfg.ClientAuth != tls.RequireAndVerifyClientCert || cfg.MinVersion != tls.VersionTLS12 {
+		t.Errorf("with client CA: %v, client auth %v, min version %x", err, cfg.ClientAuth, cfg.MinVersion)
 	}
 }

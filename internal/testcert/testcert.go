@@ -24,8 +24,15 @@ type Pair struct {
 	Pool              *x509.CertPool
 }
 
-// New writes a fresh self-signed pair into a temporary directory of t.
+// New writes a fresh self-signed pair, valid for a day, into a temporary
+// directory of t.
 func New(t testing.TB) Pair {
+	t.Helper()
+	return NewUntil(t, time.Now().Add(24*time.Hour))
+}
+
+// NewUntil is New with a certificate that expires at notAfter.
+func NewUntil(t testing.TB, notAfter time.Time) Pair {
 	t.Helper()
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
@@ -35,7 +42,7 @@ func New(t testing.TB) Pair {
 		SerialNumber:          big.NewInt(time.Now().UnixNano()),
 		Subject:               pkix.Name{CommonName: "pbxalarm test"},
 		NotBefore:             time.Now().Add(-time.Hour),
-		NotAfter:              time.Now().Add(24 * time.Hour),
+		NotAfter:              notAfter,
 		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
 		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth},
 		BasicConstraintsValid: true,
