@@ -4,6 +4,7 @@ go 1.26.0
 
 require (
 	github.com/chromedp/chromedp v0.23.0
+	github.com/coreos/go-systemd/v22 v22.7.0
 	github.com/gosnmp/gosnmp v1.47.0
 	github.com/leodido/go-syslog/v4 v4.6.0
 	github.com/nats-io/jwt/v2 v2.8.2

@@ -55,6 +55,7 @@ type Service struct {
 	web         *web
 	metrics     *metricsServer
 	state       atomic.Int32
+	serving     chan struct{} // closed once Run serves the inputs
 	addrs       Addrs
 }
 
@@ -83,7 +84,8 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (_ *Service, err err
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("ingest: invalid configuration: %w", err)
 	}
-	s := &Service{cfg: cfg, log: log, syslogStats: &syslog.Stats{}, snmpStats: &snmp.Stats{}, streamStats: &logstream.Stats{}}
+	s := &Service{cfg: cfg, log: log, syslogStats: &syslog.Stats{}, snmpStats: &snmp.Stats{}, streamStats: &logstream.Stats{},
+		serving: make(chan struct{})}
 	defer func() {
 		if err != nil {
 			s.closeNATS()
@@ -307,6 +309,10 @@ func (s *Service) Addrs() Addrs {
 	return a
 }
 
+// Serving is closed once Run serves every input: from then on the daemon
+// takes what is sent to it.
+func (s *Service) Serving() <-chan struct{} { return s.serving }
+
 // Reload reads again what the service takes up while it runs: the syslog
 // TLS certificate, its key and the client CA, so that a renewed
 // certificate needs no restart (serve does this on SIGHUP). Files that do
@@ -429,6 +435,7 @@ func (s *Service) Run(ctx context.Context) (err error) {
 		}()
 	}
 	s.state.Store(stateServing)
+	close(s.serving)
 	a := s.Addrs()
 	s.log.Info("pbxalarm serving", "syslog_udp", a.SyslogUDP, "syslog_tcp", a.SyslogTCP,
 		"syslog_tls", a.SyslogTLS, "snmp", a.SNMP, "board", a.HTTP, "metrics", a.Metrics, "logstreams", s.cfg.streamAddrs, "nats", a.NATS, "embedded_nats", s.embedded != nil,

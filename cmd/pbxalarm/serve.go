@@ -151,6 +151,10 @@ func loadServeConfig(args []string, stderr io.Writer) (ingest.Config, *slog.Logg
 }
 
 func runServe(ctx context.Context, args []string, _, stderr io.Writer) error {
+	// Caught from here on, a SIGHUP reloads instead of ending the process.
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
 	cfg, log, err := loadServeConfig(args, stderr)
 	if err != nil {
 		return err
@@ -159,23 +163,22 @@ func runServe(ctx context.Context, args []string, _, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	// Caught from here on, a SIGHUP reloads instead of ending the process.
-	hup := make(chan os.Signal, 1)
-	signal.Notify(hup, syscall.SIGHUP)
-	defer signal.Stop(hup)
-	go reloadOn(ctx, hup, svc)
+	sd := newSystemd(log)
+	go sd.run(ctx, svc)
+	go reloadOn(ctx, hup, svc, sd)
 	return svc.Run(ctx)
 }
 
 // reloadOn reloads svc at each signal on hup until ctx ends. Reload logs
 // and counts its own outcome.
-func reloadOn(ctx context.Context, hup <-chan os.Signal, svc *ingest.Service) {
+func reloadOn(ctx context.Context, hup <-chan os.Signal, svc *ingest.Service, sd *systemd) {
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-hup:
-			_ = svc.Reload()
+			sd.reloading()
+			sd.reloaded(svc.Reload())
 		}
 	}
 }
