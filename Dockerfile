@@ -18,5 +18,8 @@ COPY --from=build --chown=65532:65532 /out/data /data
 # map 514/162 on the host.
 USER 65532:65532
 EXPOSE 5514/udp 5514/tcp 6514/tcp 9162/udp 9464/tcp
+# The image has no HTTP client: the binary asks its own /readyz (on the
+# --metrics address, PBXALARM_METRICS included).
+HEALTHCHECK --interval=15s --timeout=5s --start-period=30s CMD ["/pbxalarm", "health"]
 ENTRYPOINT ["/pbxalarm"]
 CMD ["serve", "--data-dir", "/data"]

@@ -11,6 +11,7 @@
 //	pbxalarm track [flags]    run the licence-state tracker on its own
 //	pbxalarm watch            the status table, live
 //	pbxalarm bench [flags]    send load to a pbxalarm, count what arrives on NATS
+//	pbxalarm health [--live]  exit 0 if a running serve is ready (alive), else 1
 //	pbxalarm version
 //
 // Run "pbxalarm <command> -h" for a command's flags.
@@ -45,6 +46,7 @@ func commands() []command {
 		{"track", "run the licence-state tracker on its own", runTrack},
 		{"watch", "the status table, live", runWatch},
 		{"bench", "send syslog, traps or informs to a pbxalarm and count what arrives on NATS", runBench},
+		{"health", "ask a running serve whether it is ready (exit 0) or not (exit 1), for container health checks", runHealth},
 		{"version", "print the version", func(_ context.Context, _ []string, stdout, _ io.Writer) error {
 			_, err := fmt.Fprintln(stdout, "pbxalarm", version)
 			return err
