@@ -14,6 +14,7 @@ import (
 	"github.com/pbxalarm/pbxalarm/ingest/admit"
 	"github.com/pbxalarm/pbxalarm/ingest/publish"
 	"github.com/pbxalarm/pbxalarm/ingest/snmp"
+	"github.com/pbxalarm/pbxalarm/ingest/syslog"
 	"github.com/pbxalarm/pbxalarm/licence"
 )
 
@@ -146,6 +147,32 @@ func Defaults() Config {
 
 // DefaultTLSAddr is the syslog TLS address when TLS is enabled without one.
 const DefaultTLSAddr = ":6514"
+
+// connConfig is the connection to NATS at url the configuration asks for.
+func (c *Config) connConfig(url string) publish.ConnConfig {
+	return publish.ConnConfig{
+		URLs: url, Name: "pbxalarm", CredsFile: c.NATSCreds, NKeyFile: c.NATSNKey,
+		User: c.natsAuth.user, Password: c.natsAuth.password, Token: c.natsAuth.token,
+		TLSCA: c.NATSTLSCA, TLSCert: c.NATSTLSCert, TLSKey: c.NATSTLSKey,
+	}
+}
+
+// CheckFiles reads the files a validated configuration names, as New
+// would, without binding or connecting: the syslog TLS key pair and client
+// CA, and NATS's credentials or NKey seed, CA bundle and client
+// certificate. Each error names the flag.
+func (c *Config) CheckFiles() error {
+	var errs []error
+	if c.SyslogTLS != Off {
+		if _, err := syslog.LoadTLSFiles(c.TLSCert, c.TLSKey, c.TLSClientCA); err != nil {
+			errs = append(errs, fmt.Errorf("tls-cert, tls-key, tls-client-ca: %w", err))
+		}
+	}
+	if err := c.connConfig(c.natsURLs).Check(); err != nil {
+		errs = append(errs, fmt.Errorf("nats-creds, nats-nkey, nats-tls-*: %w", err))
+	}
+	return errors.Join(errs...)
+}
 
 // Validate checks every field and prepares the derived values. Each error
 // names the field (by its flag name) that is wrong.

@@ -5,6 +5,7 @@ import (
 	"crypto/x509"
 	"encoding/pem"
 	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -83,4 +84,38 @@ func leaf(t *testing.T, certFile string) *x509.Certificate {
 	c, err := x509.ParseCertificate(block.Bytes)
 	require.NoError(t, err)
 	return c
+}
+
+// CheckFiles reads what New would read and names the flags of what does
+// not load; fields alone are Validate's.
+func TestConfig_CheckFilesNamesWhatDoesNotLoad(t *testing.T) {
+	certs := testcert.New(t)
+	missing := filepath.Join(t.TempDir(), "missing.pem")
+	for _, tc := range []struct {
+		name string
+		set  func(*Config)
+		want string
+	}{
+		{"nothing to read", func(*Config) {}, ""},
+		{"syslog TLS", func(c *Config) { c.SyslogTLS, c.TLSCert, c.TLSKey = "127.0.0.1:0", certs.CertFile, certs.KeyFile }, ""},
+		{"syslog TLS key missing", func(c *Config) { c.SyslogTLS, c.TLSCert, c.TLSKey = "127.0.0.1:0", certs.CertFile, missing }, "tls-cert, tls-key"},
+		{"syslog TLS client CA missing", func(c *Config) {
+			c.SyslogTLS, c.TLSCert, c.TLSKey, c.TLSClientCA = "127.0.0.1:0", certs.CertFile, certs.KeyFile, missing
+		}, "tls-client-ca"},
+		{"NATS CA missing", func(c *Config) { c.NATSURL, c.NATSTLSCA = "nats://127.0.0.1:4222", missing }, "nats-tls-"},
+		{"NATS NKey seed missing", func(c *Config) { c.NATSURL, c.NATSNKey = "nats://127.0.0.1:4222", missing }, "nats-nkey"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := testConfig(t)
+			tc.set(&cfg)
+			require.NoError(t, cfg.Validate())
+			err := cfg.CheckFiles()
+			if tc.want == "" {
+				require.NoError(t, err)
+				return
+			}
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), tc.want)
+		})
+	}
 }

@@ -110,11 +110,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (_ *Service, err err
 		}
 		url = s.embedded.ClientURL()
 	}
-	conn := publish.ConnConfig{
-		URLs: url, Name: "pbxalarm", CredsFile: cfg.NATSCreds, NKeyFile: cfg.NATSNKey,
-		User: cfg.natsAuth.user, Password: cfg.natsAuth.password, Token: cfg.natsAuth.token,
-		TLSCA: cfg.NATSTLSCA, TLSCert: cfg.NATSTLSCert, TLSKey: cfg.NATSTLSKey,
-	}
+	conn := cfg.connConfig(url)
 	if s.embedded != nil {
 		// Through a pipe, not loopback TCP: no socket system calls on
 		// either side. Other clients still use the listener.

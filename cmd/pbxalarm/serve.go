@@ -128,35 +128,48 @@ func serveFlags(o *options, c *ingest.Config, lc *logConfig, secretErrs *[]error
 }
 
 func loadServeConfig(args []string, stderr io.Writer) (ingest.Config, *slog.Logger, error) {
-	cfg := ingest.Defaults()
+	cfg, log, _, err := parseServe(args, stderr)
+	return cfg, log, err
+}
+
+// parseServe is loadServeConfig that also says whether --check was given.
+func parseServe(args []string, stderr io.Writer) (cfg ingest.Config, log *slog.Logger, check bool, err error) {
+	cfg = ingest.Defaults()
 	lc := defaultLogConfig()
 	o := newOptions("serve")
 	o.fs.SetOutput(stderr)
 	var secretErrs []error
 	serveFlags(o, &cfg, &lc, &secretErrs)
+	o.fs.BoolVar(&check, "check", false, "check the configuration and read the files it names (TLS, NATS credentials), then exit: 0 if serve would start with it")
 	if err := errors.Join(append([]error{o.load(args)}, secretErrs...)...); err != nil {
-		return cfg, nil, err
+		return cfg, nil, check, err
 	}
 	if strings.EqualFold(cfg.SyslogTLS, "on") {
 		cfg.SyslogTLS = ingest.DefaultTLSAddr
 	}
-	log, err := lc.logger(stderr)
-	if err != nil {
-		return cfg, nil, err
+	if log, err = lc.logger(stderr); err != nil {
+		return cfg, nil, check, err
 	}
 	if err := cfg.Validate(); err != nil {
-		return cfg, nil, fmt.Errorf("invalid configuration:\n%w", err)
+		return cfg, nil, check, fmt.Errorf("invalid configuration:\n%w", err)
 	}
-	return cfg, log, nil
+	return cfg, log, check, nil
 }
 
-func runServe(ctx context.Context, args []string, _, stderr io.Writer) error {
+func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	// Caught from here on, a SIGHUP reloads instead of ending the process.
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
-	cfg, log, err := loadServeConfig(args, stderr)
+	cfg, log, check, err := parseServe(args, stderr)
 	if err != nil {
+		return err
+	}
+	if check {
+		if err := cfg.CheckFiles(); err != nil {
+			return fmt.Errorf("invalid configuration:\n%w", err)
+		}
+		_, err := fmt.Fprintln(stdout, "configuration ok")
 		return err
 	}
 	svc, err := ingest.New(ctx, cfg, log)

@@ -2,14 +2,20 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"io"
+	"net"
 	"os"
 	"path/filepath"
+	"strconv"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/pbxalarm/pbxalarm/internal/testcert"
+	"github.com/pbxalarm/pbxalarm/internal/testnet"
 )
 
 func writeConfig(t *testing.T, text string) string {
@@ -184,4 +190,28 @@ func TestServeConfig_BadUserNeverEchoesPassphrases(t *testing.T) {
 			assert.NotContains(t, stderr.String(), secret)
 		})
 	}
+}
+
+// serve --check reads the configuration and the files it names, says so
+// and returns without binding anything; what does not load is an error
+// naming its flag.
+func TestServe_CheckReadsFilesAndBindsNothing(t *testing.T) {
+	certs := testcert.New(t)
+	port := testnet.FreePort(t, "tcp")
+	addr := "127.0.0.1:" + strconv.Itoa(port)
+	args := []string{"--check", "--syslog-tcp", addr, "--syslog-udp", "off", "--snmp-udp", "off", "--http", "off", "--metrics", "off",
+		"--syslog-tls", "127.0.0.1:0", "--tls-cert", certs.CertFile, "--tls-key", certs.KeyFile, "--data-dir", t.TempDir()}
+	var out bytes.Buffer
+	require.NoError(t, runServe(context.Background(), args, &out, io.Discard))
+	assert.Equal(t, "configuration ok\n", out.String())
+	l, err := net.Listen("tcp", addr)
+	require.NoError(t, err, "--check bound the syslog port")
+	l.Close()
+
+	out.Reset()
+	bad := append(args[:len(args):len(args)], "--tls-key", filepath.Join(t.TempDir(), "gone.pem"))
+	err = runServe(context.Background(), bad, &out, io.Discard)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "tls-key")
+	assert.Empty(t, out.String())
 }

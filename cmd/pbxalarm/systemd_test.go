@@ -115,9 +115,10 @@ func TestBinary_TellsSystemdReadyWatchdogReloadStopping(t *testing.T) {
 	n.stop()
 }
 
-// The unit file shipped in deploy/ passes systemd-analyze verify, and its
+// The unit file shipped in deploy/ passes systemd-analyze verify; its
 // ExecStart, with the paths it names moved to a test directory, starts
-// serve to READY=1 as systemd would run it.
+// serve to READY=1 as systemd would run it, and the check its ExecReload
+// runs first passes.
 func TestSystemdUnit_VerifiesAndItsExecStartServes(t *testing.T) {
 	analyze, err := exec.LookPath("systemd-analyze")
 	if err != nil {
@@ -135,15 +136,19 @@ func TestSystemdUnit_VerifiesAndItsExecStartServes(t *testing.T) {
 	require.NoError(t, err, "%s", out)
 	assert.Empty(t, strings.TrimSpace(string(out)), "systemd-analyze verify has something to say")
 
-	var execStart []string
+	var execStart, check []string
 	sc := bufio.NewScanner(strings.NewReader(local))
 	for sc.Scan() {
 		if v, ok := strings.CutPrefix(sc.Text(), "ExecStart="); ok {
 			execStart = strings.Fields(v)
 		}
+		if v, ok := strings.CutPrefix(sc.Text(), "ExecReload="); ok && strings.Contains(v, "--check") {
+			check = strings.Fields(v)
+		}
 	}
 	require.NotEmpty(t, execStart, "no ExecStart in the unit")
 	require.Equal(t, bin, execStart[0])
+	require.NotEmpty(t, check, "no ExecReload with serve --check in the unit")
 	conf := filepath.Join(dir, "pbxalarm.yaml")
 	require.NoError(t, os.WriteFile(conf, []byte(`nats-listen: "127.0.0.1:-1"
 syslog-udp: "127.0.0.1:0"
@@ -152,16 +157,22 @@ snmp-udp: "127.0.0.1:0"
 http: "off"
 metrics: "off"
 `), 0o600))
-	args := execStart[1:]
-	for i, a := range args {
-		switch a {
-		case "/etc/pbxalarm/pbxalarm.yaml":
-			args[i] = conf
-		case "/var/lib/pbxalarm":
-			args[i] = filepath.Join(dir, "state")
+	moved := func(cmdline []string) []string {
+		args := cmdline[1:]
+		for i, a := range args {
+			switch a {
+			case "/etc/pbxalarm/pbxalarm.yaml":
+				args[i] = conf
+			case "/var/lib/pbxalarm":
+				args[i] = filepath.Join(dir, "state")
+			}
 		}
+		return args
 	}
-	n := startNotified(t, bin, args, "WATCHDOG_USEC=30000000")
+	out, err = exec.Command(check[0], moved(check)...).CombinedOutput()
+	require.NoError(t, err, "%s", out)
+	assert.Equal(t, "configuration ok\n", string(out))
+	n := startNotified(t, bin, moved(execStart), "WATCHDOG_USEC=30000000")
 	n.next("READY=1", func(m string) bool { return strings.Contains(m, "READY=1") })
 	assert.DirExists(t, filepath.Join(dir, "state"), "the data dir the unit names was not used")
 	n.stop()

@@ -5,10 +5,13 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
+	"os"
 	"strings"
 	"time"
 
+	"github.com/nats-io/jwt/v2"
 	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nkeys"
 )
 
 // ConnConfig configures the connection to NATS.
@@ -144,6 +147,43 @@ func (cfg ConnConfig) options(log *slog.Logger) ([]nats.Option, error) {
 		opts = append(opts, nats.ClientCert(cfg.TLSCert, cfg.TLSKey))
 	}
 	return opts, nil
+}
+
+// Check reads the files cfg names (an NKey seed or credentials, a CA
+// bundle, a client certificate and key) as Connect would, without
+// connecting, so that a configuration can be checked before it is used.
+func (cfg ConnConfig) Check() error {
+	opts, err := cfg.options(slog.New(slog.DiscardHandler))
+	if err != nil {
+		return err
+	}
+	o := nats.GetDefaultOptions()
+	for _, opt := range opts {
+		if err := opt(&o); err != nil {
+			return fmt.Errorf("publish: %w", err)
+		}
+	}
+	if cfg.CredsFile != "" {
+		// nats.go reads credentials only when it connects.
+		b, err := os.ReadFile(cfg.CredsFile)
+		if err != nil {
+			return fmt.Errorf("publish: credentials: %w", err)
+		}
+		token, err := nkeys.ParseDecoratedJWT(b)
+		if err == nil {
+			// ParseDecoratedJWT hands back undecorated text as it is.
+			_, err = jwt.DecodeUserClaims(token)
+		}
+		if err != nil {
+			return fmt.Errorf("publish: credentials %s: user JWT: %w", cfg.CredsFile, err)
+		}
+		kp, err := nkeys.ParseDecoratedNKey(b)
+		if err != nil {
+			return fmt.Errorf("publish: credentials %s: seed: %w", cfg.CredsFile, err)
+		}
+		kp.Wipe()
+	}
+	return nil
 }
 
 // redactURLs hides passwords in a comma-separated URL list for logs and
