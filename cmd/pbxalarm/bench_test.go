@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"io"
-	"log/slog"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -18,19 +17,11 @@ import (
 // pbxalarm bench against a running serve: the JSON report counts every
 // message sent as arrived once; settings may come from the environment.
 func TestBench_ReportsWhatArrived(t *testing.T) {
-	cfg := ingest.Defaults()
-	cfg.SyslogUDP, cfg.SNMPUDP, cfg.HTTP, cfg.Metrics, cfg.Track = ingest.Off, ingest.Off, ingest.Off, ingest.Off, false
-	cfg.SyslogTCP, cfg.NATSListen, cfg.DataDir = "127.0.0.1:0", "127.0.0.1:0", t.TempDir()
-	ctx, cancel := context.WithCancel(context.Background())
-	svc, err := ingest.New(ctx, cfg, slog.New(slog.DiscardHandler))
-	require.NoError(t, err)
-	done := make(chan error, 1)
-	go func() { done <- svc.Run(ctx) }()
-	t.Cleanup(func() { cancel(); <-done })
+	svc := startServe(t, func(c *ingest.Config) { c.Track = false })
 
 	t.Setenv("PBXALARM_COUNT", "300")
 	var out bytes.Buffer
-	err = runBench(context.Background(), []string{
+	err := runBench(context.Background(), []string{
 		"--proto", "tcp", "--framing", "lf", "--target", svc.Addrs().SyslogTCP.String(),
 		"--nats-url", svc.Addrs().NATS, "--json", "--quiet", "--validate-every", "1",
 	}, &out, io.Discard)

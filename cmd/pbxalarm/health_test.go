@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -22,24 +21,15 @@ import (
 // health against a running serve: ready and alive answer 0 with the
 // endpoint's word; the port given as serve's ":port" form is this host.
 func TestHealth_ReadyServe(t *testing.T) {
-	cfg := ingest.Defaults()
-	cfg.SyslogUDP, cfg.SNMPUDP, cfg.HTTP = ingest.Off, ingest.Off, ingest.Off
-	cfg.SyslogTCP, cfg.NATSListen, cfg.DataDir = "127.0.0.1:0", "127.0.0.1:0", t.TempDir()
 	port := testnet.FreePort(t, "tcp")
-	cfg.Metrics = ":" + strconv.Itoa(port)
-	ctx, cancel := context.WithCancel(context.Background())
-	svc, err := ingest.New(ctx, cfg, slog.New(slog.DiscardHandler))
-	require.NoError(t, err)
-	done := make(chan error, 1)
-	go func() { done <- svc.Run(ctx) }()
-	t.Cleanup(func() { cancel(); <-done })
-	<-svc.Serving()
+	metrics := ":" + strconv.Itoa(port)
+	startServe(t, func(c *ingest.Config) { c.Metrics = metrics })
 
 	for _, tc := range []struct {
 		args []string
 		want string
 	}{
-		{[]string{"--metrics", cfg.Metrics}, "ready"},
+		{[]string{"--metrics", metrics}, "ready"},
 		{[]string{"--metrics", "127.0.0.1:" + strconv.Itoa(port), "--live"}, "ok"},
 	} {
 		var out bytes.Buffer

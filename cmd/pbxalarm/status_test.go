@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"io"
-	"log/slog"
 	"net"
 	"strings"
 	"testing"
@@ -24,15 +23,7 @@ import (
 // returns the NATS URL and a function that sends more.
 func serveWithTracker(t *testing.T, lines ...string) (string, func(string)) {
 	t.Helper()
-	cfg := ingest.Defaults()
-	cfg.SyslogUDP, cfg.SNMPUDP, cfg.HTTP, cfg.Metrics = ingest.Off, ingest.Off, ingest.Off, ingest.Off
-	cfg.SyslogTCP, cfg.NATSListen, cfg.DataDir = "127.0.0.1:0", "127.0.0.1:0", t.TempDir()
-	ctx, cancel := context.WithCancel(context.Background())
-	svc, err := ingest.New(ctx, cfg, slog.New(slog.DiscardHandler))
-	require.NoError(t, err)
-	done := make(chan error, 1)
-	go func() { done <- svc.Run(ctx) }()
-	t.Cleanup(func() { cancel(); <-done })
+	svc := startServe(t, func(*ingest.Config) {})
 	conn, err := net.Dial("tcp", svc.Addrs().SyslogTCP.String())
 	require.NoError(t, err)
 	t.Cleanup(func() { conn.Close() })
