@@ -89,11 +89,22 @@ type idleReader struct {
 
 func (r *idleReader) Read(p []byte) (int, error) {
 	deadline := time.Now().Add(r.timeout)
-	if by := r.drainBy.Load(); by != 0 && by < deadline.UnixNano() {
+	by := r.drainBy.Load()
+	if by != 0 && by < deadline.UnixNano() {
 		deadline = time.Unix(0, by)
 	}
 	if err := r.c.SetReadDeadline(deadline); err != nil {
 		return 0, err
+	}
+	if by == 0 {
+		// The drain may have begun since the load above and its deadline,
+		// set on every connection, been overwritten by ours just now. It
+		// stores drainBy before setting deadlines, so a second look sees it.
+		if by = r.drainBy.Load(); by != 0 && by < deadline.UnixNano() {
+			if err := r.c.SetReadDeadline(time.Unix(0, by)); err != nil {
+				return 0, err
+			}
+		}
 	}
 	return r.c.Read(p)
 }

@@ -32,6 +32,7 @@ type config struct {
 	maxConns         int
 	idleTimeout      time.Duration
 	handshakeTimeout time.Duration
+	drainTimeout     time.Duration
 	allow            []netip.Prefix
 	rate             float64
 	burst            int
@@ -45,6 +46,7 @@ func newConfig(opts []Option) config {
 		maxConns:         DefaultMaxConnections,
 		idleTimeout:      DefaultIdleTimeout,
 		handshakeTimeout: DefaultHandshakeTimeout,
+		drainTimeout:     DrainTimeout,
 	}
 	for _, o := range opts {
 		o(&c)
@@ -119,6 +121,16 @@ func WithIdleTimeout(d time.Duration) Option {
 	return func(c *config) {
 		if d > 0 {
 			c.idleTimeout = d
+		}
+	}
+}
+
+// WithDrainTimeout sets how long, once Serve's context ends, open stream
+// connections are still read (default [DrainTimeout]).
+func WithDrainTimeout(d time.Duration) Option {
+	return func(c *config) {
+		if d > 0 {
+			c.drainTimeout = d
 		}
 	}
 }

@@ -35,8 +35,9 @@ type StreamListener struct {
 }
 
 // DrainTimeout is how long, once Serve's context ends, open connections are
-// still read: what is in their socket buffers, and what their senders
-// write meanwhile, is handed on before they are closed.
+// still read by default (see [WithDrainTimeout]): what is in their socket
+// buffers, and what their senders write meanwhile, is handed on before
+// they are closed.
 const DrainTimeout = 2 * time.Second
 
 // ListenTCP binds a TCP socket on addr at once, so that errors and the
@@ -87,7 +88,7 @@ func (l *StreamListener) Stats() *Stats { return l.cfg.stats }
 
 // Serve accepts connections and reads frames from each until ctx ends; it
 // then closes the listening socket, reads each open connection for up to
-// DrainTimeout more (until its sender closes it or the deadline passes),
+// the drain timeout more (until its sender closes it or the deadline passes),
 // closes them, waits for their goroutines and returns nil. It returns an
 // error if called twice.
 func (l *StreamListener) Serve(ctx context.Context) error {
@@ -96,7 +97,7 @@ func (l *StreamListener) Serve(ctx context.Context) error {
 	}
 	stop := context.AfterFunc(ctx, func() {
 		l.ln.Close()
-		by := time.Now().Add(DrainTimeout)
+		by := time.Now().Add(l.cfg.drainTimeout)
 		l.drainBy.Store(by.UnixNano())
 		l.mu.Lock()
 		for c := range l.conns {
