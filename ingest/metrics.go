@@ -15,9 +15,11 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/pbxalarm/pbxalarm/events"
 	"github.com/pbxalarm/pbxalarm/ingest/internal/procnet"
 	"github.com/pbxalarm/pbxalarm/ingest/snmp"
 	"github.com/pbxalarm/pbxalarm/ingest/syslog"
+	"github.com/pbxalarm/pbxalarm/licence"
 )
 
 // metricsServer serves /metrics, /healthz and /readyz on the --metrics
@@ -185,6 +187,23 @@ var (
 		"Reloads asked for (SIGHUP), by result (ok, failed: the files did not load and the running configuration stayed).", "result")
 	descTLSCertExpiry = desc("pbxalarm_syslog_tls_cert_expiry_timestamp_seconds",
 		"When the syslog TLS certificate in use expires, as a Unix time (present only with syslog TLS).")
+
+	// Each PBX's licence state, as the tracker keeps it in the pbx_licence
+	// bucket, so that alerts can be written in the operator's own stack.
+	descLicenceView = desc("pbxalarm_licence_view_ready",
+		"1 once the licence states below follow the pbx_licence bucket (its initial values are in), else 0.")
+	descLicenceLevel = desc("pbxalarm_licence_level",
+		"Licence-violation level of a PBX: 0 Clear, 1 Warning, 2 Minor, 3 Major, 4 Critical, 5 System Lock (absent while unknown).", "system")
+	descLicenceDay = desc("pbxalarm_licence_violation_day",
+		"Day of the licence violation (1 on the day it was first detected; 0 when none).", "system")
+	descLicenceNext = desc("pbxalarm_licence_next_escalation_timestamp_seconds",
+		"When the violation escalates to its next level, as a Unix time in the PBX's event time (present while predicted).", "system")
+	descLicenceLock = desc("pbxalarm_licence_system_lock_timestamp_seconds",
+		"When the PBX reaches System Lock (emergency calls only), as a Unix time in the PBX's event time (present while predicted).", "system")
+	descLicenceStale = desc("pbxalarm_licence_stale",
+		"1 when a PBX in violation has been quiet for longer than its reminder interval, so its state may be out of date.", "system")
+	descLicenceUncertain = desc("pbxalarm_licence_level_uncertain",
+		"1 when the level rests on a trap, which cannot tell Warning from Clear or System Lock from Critical.", "system")
 )
 
 // logstreamReasons are the rejections a log-stream client counts.
@@ -206,6 +225,8 @@ func (c *serviceCollector) Describe(ch chan<- *prometheus.Desc) {
 		descStreamConnected, descStreamReconnects, descStreamDialErrors, descUDPDrops, descUDPQueue,
 		descNATSConnected, descNATSReconnects, descSpooled, descSpoolMessages, descSpoolBytes, descForwarded,
 		descStoreWritable, descStoreReopens, descReloads, descTLSCertExpiry,
+		descLicenceView, descLicenceLevel, descLicenceDay, descLicenceNext, descLicenceLock,
+		descLicenceStale, descLicenceUncertain,
 	} {
 		ch <- d
 	}
@@ -322,6 +343,36 @@ func (c *serviceCollector) Collect(ch chan<- prometheus.Metric) {
 	counter(ch, descReloads, s.reloads[1].Load(), "failed")
 	if s.tlsFiles != nil {
 		gauge(ch, descTLSCertExpiry, float64(s.tlsFiles.NotAfter().Unix()))
+	}
+	c.collectLicences(ch)
+}
+
+// collectLicences reports each PBX's licence state from the board's view
+// of the pbx_licence bucket.
+func (c *serviceCollector) collectLicences(ch chan<- prometheus.Metric) {
+	b := c.s.board.Load()
+	if b == nil {
+		gauge(ch, descLicenceView, 0)
+		return
+	}
+	systems, ready := b.Systems()
+	gauge(ch, descLicenceView, boolGauge(ready))
+	for _, sys := range systems {
+		// The bucket key is the system's token, as in event subjects: unlike
+		// a display name it is unique.
+		name := sys.Key
+		if l, ok := licence.LevelOfSeverity(events.Severity(sys.Level)); ok {
+			gauge(ch, descLicenceLevel, float64(l), name)
+		}
+		gauge(ch, descLicenceDay, float64(sys.Day), name)
+		if !sys.NextEscalationAt.IsZero() {
+			gauge(ch, descLicenceNext, float64(sys.NextEscalationAt.Unix()), name)
+		}
+		if !sys.SystemLockAt.IsZero() {
+			gauge(ch, descLicenceLock, float64(sys.SystemLockAt.Unix()), name)
+		}
+		gauge(ch, descLicenceStale, boolGauge(sys.Stale), name)
+		gauge(ch, descLicenceUncertain, boolGauge(sys.LevelUncertain), name)
 	}
 }
 

@@ -21,6 +21,7 @@ import (
 	"github.com/pbxalarm/pbxalarm/ingest/spool"
 	"github.com/pbxalarm/pbxalarm/ingest/syslog"
 	"github.com/pbxalarm/pbxalarm/tracker"
+	"github.com/pbxalarm/pbxalarm/tracker/board"
 )
 
 // Service is a running ingester: its inputs are bound and its NATS side is
@@ -53,6 +54,7 @@ type Service struct {
 	tlsFiles    *syslog.TLSFiles    // nil without syslog TLS
 	reloads     [2]atomic.Uint64    // ok, failed
 	web         *web
+	board       atomic.Pointer[board.Board] // the licence states, once NATS answers
 	metrics     *metricsServer
 	state       atomic.Int32
 	serving     chan struct{} // closed once Run serves the inputs
@@ -198,7 +200,7 @@ func (s *Service) bindInputs() error {
 		}
 	}
 	if cfg.HTTP != Off {
-		if w, err := listenWeb(cfg.HTTP); err != nil {
+		if w, err := listenWeb(cfg.HTTP, s.board.Load); err != nil {
 			errs = append(errs, err)
 		} else {
 			s.web, s.addrs.HTTP = w, w.Addr()
@@ -395,11 +397,14 @@ func (s *Service) Run(ctx context.Context) (err error) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if err := s.web.Serve(inputCtx, s); err != nil {
+			if err := s.web.Serve(inputCtx); err != nil {
 				errc <- fmt.Errorf("ingest: %w", err)
 				stopInputs()
 			}
 		}()
+	}
+	if s.web != nil || s.metrics != nil {
+		wg.Go(func() { s.followLicences(inputCtx) })
 	}
 	if s.cfg.Track {
 		tr, err := tracker.New(s.js, tracker.Config{

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"sync/atomic"
 	"time"
 
 	"github.com/pbxalarm/pbxalarm/tracker"
@@ -18,21 +17,21 @@ import (
 type web struct {
 	ln    net.Listener
 	srv   *http.Server
-	board atomic.Pointer[board.Board]
+	board func() *board.Board // nil until the service follows the bucket
 }
 
-func listenWeb(addr string) (*web, error) {
+func listenWeb(addr string, current func() *board.Board) (*web, error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, fmt.Errorf("http: %w", err)
 	}
-	w := &web{ln: ln}
+	w := &web{ln: ln, board: current}
 	w.srv = &http.Server{Handler: w, ReadHeaderTimeout: 10 * time.Second}
 	return w, nil
 }
 
 func (w *web) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
-	if b := w.board.Load(); b != nil {
+	if b := w.board(); b != nil {
 		b.ServeHTTP(rw, r)
 		return
 	}
@@ -43,9 +42,8 @@ func (w *web) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 // Addr is where the board listens.
 func (w *web) Addr() net.Addr { return w.ln.Addr() }
 
-// Serve runs the board until ctx ends.
-func (w *web) Serve(ctx context.Context, s *Service) error {
-	go w.follow(ctx, s)
+// Serve serves the board until ctx ends.
+func (w *web) Serve(ctx context.Context) error {
 	errc := make(chan error, 1)
 	go func() { errc <- w.srv.Serve(w.ln) }()
 	select {
@@ -53,8 +51,8 @@ func (w *web) Serve(ctx context.Context, s *Service) error {
 		return fmt.Errorf("http: %w", err)
 	case <-ctx.Done():
 	}
-	// The board's Run has ended with ctx, closing its event streams, so
-	// Shutdown does not wait on them.
+	// The board's Run ends with the same ctx, closing its event streams,
+	// so Shutdown does not wait on them.
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 	defer cancel()
 	if err := w.srv.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
@@ -63,8 +61,10 @@ func (w *web) Serve(ctx context.Context, s *Service) error {
 	return nil
 }
 
-// follow opens the bucket once NATS answers and runs the board on it.
-func (w *web) follow(ctx context.Context, s *Service) {
+// followLicences opens the licence bucket once NATS answers and runs a
+// board on it until ctx ends: the web board serves it, and the metrics
+// read each system's licence state from it.
+func (s *Service) followLicences(ctx context.Context) {
 	delay := 100 * time.Millisecond
 	for {
 		attempt, cancel := context.WithTimeout(ctx, 5*time.Second)
@@ -72,7 +72,7 @@ func (w *web) follow(ctx context.Context, s *Service) {
 		cancel()
 		if err == nil {
 			b := board.New(kv, board.WithLogger(s.log))
-			w.board.Store(b)
+			s.board.Store(b)
 			if err := b.Run(ctx); err != nil {
 				s.log.Error("board stopped", "err", err)
 			}

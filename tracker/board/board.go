@@ -82,6 +82,16 @@ func (b *Board) Stats() Stats {
 	return s
 }
 
+// Systems returns the fleet as the board shows it, soonest System Lock
+// first, and whether the watch has delivered the bucket's initial values
+// (before that the fleet may be partial). The systems' exported fields do
+// not change once returned.
+func (b *Board) Systems() ([]*System, bool) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.fleet.sorted(), b.ready
+}
+
 // Run follows the bucket until ctx ends: the initial values first, then
 // every change, which it sends to the event-stream clients. When the watch
 // fails it starts it again with a growing pause (1s to 30s). It returns
