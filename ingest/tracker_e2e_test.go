@@ -18,7 +18,8 @@ import (
 
 // The emulated cert-2020 fleet drives serve's tracker: the bucket ends
 // with each system where the fleet left it, with the 2020 lock date, and
-// the state events tell each unpatched system's escalation in order.
+// the state events tell each unpatched system's escalation in order, and
+// /metrics shows each system's final level.
 func TestEmulator_TrackerFollowsTheCert2020Fleet(t *testing.T) {
 	sc, err := emulator.Load("cert-2020")
 	require.NoError(t, err)
@@ -28,6 +29,7 @@ func TestEmulator_TrackerFollowsTheCert2020Fleet(t *testing.T) {
 	cfg := testConfig(t)
 	cfg.Track = true
 	cfg.Systems = names
+	cfg.Metrics = "127.0.0.1:0"
 	r := startService(t, cfg)
 	a := r.svc.Addrs()
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
@@ -81,6 +83,25 @@ func TestEmulator_TrackerFollowsTheCert2020Fleet(t *testing.T) {
 		assert.Equal(t, events.SeverityCleared, st.Level, "%s was patched or upgraded", sys)
 		assert.Nil(t, st.SystemLockAt, "%s: no countdown once cleared", sys)
 	}
+
+	wantLevel := map[string]float64{"pbx-ams-07": 5, "pbx-dub-08": 5, "pbx-lon-01": 0, "pbx-nyc-02": 0, "pbx-mad-05": 0}
+	require.Eventually(t, func() bool {
+		m := scrapeMetrics(t, r.svc)
+		for sys, want := range wantLevel {
+			got, ok := m.sample("pbxalarm_licence_level", "system", sys)
+			if !ok || got.GetGauge().GetValue() != want {
+				return false
+			}
+		}
+		return true
+	}, 30*time.Second, 100*time.Millisecond, "/metrics never showed the fleet's final levels %v", wantLevel)
+	m := scrapeMetrics(t, r.svc)
+	for _, sys := range []string{"pbx-ams-07", "pbx-dub-08"} {
+		at := time.Unix(int64(m.value(t, "pbxalarm_licence_system_lock_timestamp_seconds", "system", sys)), 0)
+		assert.Equal(t, lock, at.UTC().Truncate(24*time.Hour), sys) // as in the bucket: when the lock was seen
+	}
+	_, predicted := m.sample("pbxalarm_licence_system_lock_timestamp_seconds", "system", "pbx-lon-01")
+	assert.False(t, predicted, "no System Lock time for a cleared system")
 
 	// PBX-AMS-07's level changes, in order: every level to System Lock.
 	cons, err := js.OrderedConsumer(ctx, "PBX_EVENTS", jetstream.OrderedConsumerConfig{FilterSubjects: []string{"pbx.pbx-ams-07.state.*"}})
