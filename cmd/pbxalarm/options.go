@@ -14,17 +14,28 @@ import (
 // defaults, a YAML --config file, PBXALARM_<NAME> environment variables and
 // command-line flags. Every flag name is also its YAML key and, upper-cased
 // with '-' as '_', its environment variable. Keys that have no flag form
-// (maps, lists of records) are decoded by the structured hooks.
+// (maps, lists of records) are decoded by the structured hooks. Flags that
+// ask for an action rather than a setting are command-line only.
 type options struct {
-	fs         *flag.FlagSet
-	configFile string
-	structured map[string]func(*yaml.Node) error
+	fs          *flag.FlagSet
+	configFile  string
+	structured  map[string]func(*yaml.Node) error
+	commandOnly map[string]bool
 }
 
 func newOptions(name string) *options {
-	o := &options{fs: flag.NewFlagSet(name, flag.ContinueOnError), structured: map[string]func(*yaml.Node) error{}}
+	o := &options{fs: flag.NewFlagSet(name, flag.ContinueOnError), structured: map[string]func(*yaml.Node) error{},
+		commandOnly: map[string]bool{}}
 	o.fs.StringVar(&o.configFile, "config", "", "YAML configuration file; its keys are the flag names")
 	return o
+}
+
+// commandLineBool registers a flag that is read from the command line only,
+// never from the environment or the file: one that asks serve to do
+// something else (--check) must not linger in either.
+func (o *options) commandLineBool(p *bool, name string, value bool, usage string) {
+	o.fs.BoolVar(p, name, value, usage)
+	o.commandOnly[name] = true
 }
 
 // structuredKey registers a YAML-only key.
@@ -50,6 +61,9 @@ func (o *options) load(args []string) error {
 
 	fromEnv := map[string]string{}
 	o.fs.VisitAll(func(f *flag.Flag) {
+		if o.commandOnly[f.Name] {
+			return
+		}
 		if v, ok := os.LookupEnv(envName(f.Name)); ok && !onCommandLine[f.Name] {
 			fromEnv[f.Name] = v
 		}
@@ -114,7 +128,7 @@ func (o *options) applyFile(path string, overridden func(string) bool) error {
 			continue
 		}
 		f := o.fs.Lookup(key)
-		if f == nil || key == "config" {
+		if f == nil || key == "config" || o.commandOnly[key] {
 			errs = append(errs, fmt.Errorf("%s: unknown field", where))
 			continue
 		}

@@ -140,7 +140,7 @@ func parseServe(args []string, stderr io.Writer) (cfg ingest.Config, log *slog.L
 	o.fs.SetOutput(stderr)
 	var secretErrs []error
 	serveFlags(o, &cfg, &lc, &secretErrs)
-	o.fs.BoolVar(&check, "check", false, "check the configuration and read the files it names (TLS, NATS credentials), then exit: 0 if serve would start with it")
+	o.commandLineBool(&check, "check", false, "check the configuration and read the files it names (TLS, NATS credentials), then exit: 0 if serve would start with it (command line only)")
 	if err := errors.Join(append([]error{o.load(args)}, secretErrs...)...); err != nil {
 		return cfg, nil, check, err
 	}

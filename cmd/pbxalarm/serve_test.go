@@ -215,3 +215,19 @@ func TestServe_CheckReadsFilesAndBindsNothing(t *testing.T) {
 	assert.Contains(t, err.Error(), "tls-key")
 	assert.Empty(t, out.String())
 }
+
+// --check asks for an action, not a setting: neither the environment nor
+// the config file can turn it on (serve would then never start).
+func TestServe_CheckIsCommandLineOnly(t *testing.T) {
+	t.Setenv("PBXALARM_CHECK", "true")
+	_, _, check, err := parseServe(nil, io.Discard)
+	require.NoError(t, err)
+	assert.False(t, check, "PBXALARM_CHECK turned --check on")
+	t.Setenv("PBXALARM_CHECK", "")
+	_, _, _, err = parseServe([]string{"--config", writeConfig(t, "check: true\n")}, io.Discard)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "check: unknown field")
+	_, _, check, err = parseServe([]string{"--check"}, io.Discard)
+	require.NoError(t, err)
+	assert.True(t, check)
+}
