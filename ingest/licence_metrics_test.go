@@ -1,12 +1,17 @@
 package ingest
 
 import (
+	"context"
 	"net"
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/pbxalarm/pbxalarm/tracker"
 )
 
 // Each PBX's licence state reaches /metrics, with the web board off: the
@@ -45,4 +50,24 @@ func TestMetrics_LicenceStatePerPBX(t *testing.T) {
 	assert.LessOrEqual(t, next, float64(lock.Unix()))
 	assert.Equal(t, 0.0, m.value(t, "pbxalarm_licence_stale", "system", "mivb-hq"))
 	assert.Equal(t, 0.0, m.value(t, "pbxalarm_licence_level_uncertain", "system", "branch"))
+
+	// A value in the bucket that is not a state (written by hand, or by a
+	// newer tracker) costs its own series only: the scrape still works.
+	nc, err := nats.Connect(r.svc.Addrs().NATS)
+	require.NoError(t, err)
+	defer nc.Close()
+	js, err := jetstream.New(nc)
+	require.NoError(t, err)
+	kv, err := js.KeyValue(context.Background(), tracker.Bucket)
+	require.NoError(t, err)
+	_, err = kv.Put(context.Background(), "junk", []byte("\xff not json"))
+	require.NoError(t, err)
+	require.Eventually(t, func() bool {
+		m = scrapeMetrics(t, r.svc)
+		_, ok := m.sample("pbxalarm_licence_violation_day", "system", "junk")
+		return ok
+	}, 30*time.Second, 50*time.Millisecond, "the unreadable value never reached the board's view")
+	_, ok := m.sample("pbxalarm_licence_level", "system", "junk")
+	assert.False(t, ok, "no level for a value that has none")
+	assert.Equal(t, 2.0, m.value(t, "pbxalarm_licence_level", "system", "mivb-hq"))
 }
