@@ -37,7 +37,7 @@ func parseDate(b []byte, loc *time.Location) (at time.Time, n int, ok bool) {
 	if len(b) < 8 {
 		return time.Time{}, 0, false
 	}
-	forms := dateForms[:2] // these start with a digit
+	var forms []*regexp.Regexp
 	switch {
 	case b[0] >= 'a' && b[0] <= 's':
 		if _, isMonth := monthIndex[string(b[:3])]; !isMonth {
