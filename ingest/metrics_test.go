@@ -3,6 +3,7 @@ package ingest
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -23,10 +24,12 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/pbxalarm/pbxalarm/events"
 	"github.com/pbxalarm/pbxalarm/ingest/internal/procnet"
 	"github.com/pbxalarm/pbxalarm/ingest/publish"
 	"github.com/pbxalarm/pbxalarm/ingest/snmp"
 	"github.com/pbxalarm/pbxalarm/ingest/syslog"
+	"github.com/pbxalarm/pbxalarm/tracker"
 )
 
 // metricsConfig is testConfig with the metrics endpoint on a free port.
@@ -473,28 +476,71 @@ func BenchmarkPipeline_WithLatencyHistogram(b *testing.B) {
 	}
 }
 
-// One scrape of a running service's /metrics, over HTTP.
+// One scrape of a running service's /metrics, over HTTP, with the licence
+// states of a fleet of 0 or 500 PBXs in the bucket (seven series each).
 func BenchmarkMetrics_Scrape(b *testing.B) {
-	cfg := Defaults()
-	cfg.SyslogUDP, cfg.SyslogTCP, cfg.SNMPUDP, cfg.HTTP = "127.0.0.1:0", "127.0.0.1:0", "127.0.0.1:0", Off
-	cfg.Metrics, cfg.NATSListen, cfg.DataDir, cfg.Track = "127.0.0.1:0", "127.0.0.1:0", b.TempDir(), false
-	ctx, cancel := context.WithCancel(context.Background())
-	svc, err := New(ctx, cfg, slog.New(slog.DiscardHandler))
+	for _, pbxs := range []int{0, 500} {
+		b.Run(fmt.Sprintf("pbxs=%d", pbxs), func(b *testing.B) {
+			cfg := Defaults()
+			cfg.SyslogUDP, cfg.SyslogTCP, cfg.SNMPUDP, cfg.HTTP = "127.0.0.1:0", "127.0.0.1:0", "127.0.0.1:0", Off
+			cfg.Metrics, cfg.NATSListen, cfg.DataDir, cfg.Track = "127.0.0.1:0", "127.0.0.1:0", b.TempDir(), false
+			ctx, cancel := context.WithCancel(context.Background())
+			svc, err := New(ctx, cfg, slog.New(slog.DiscardHandler))
+			if err != nil {
+				b.Fatal(err)
+			}
+			done := make(chan error, 1)
+			go func() { done <- svc.Run(ctx) }()
+			defer func() { cancel(); <-done }()
+			fillLicenceBucket(b, svc, pbxs)
+			url := "http://" + svc.Addrs().Metrics.String() + "/metrics"
+			b.ReportAllocs()
+			for b.Loop() {
+				resp, err := http.Get(url)
+				if err != nil {
+					b.Fatal(err)
+				}
+				_, _ = io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+			}
+		})
+	}
+}
+
+// fillLicenceBucket stores n systems at Major, each with a predicted
+// escalation and System Lock, and waits until the service's view has them.
+func fillLicenceBucket(b *testing.B, svc *Service, n int) {
+	b.Helper()
+	ctx := context.Background()
+	kv, err := svc.js.CreateOrUpdateKeyValue(ctx, tracker.BucketConfig)
 	if err != nil {
 		b.Fatal(err)
 	}
-	done := make(chan error, 1)
-	go func() { done <- svc.Run(ctx) }()
-	defer func() { cancel(); <-done }()
-	url := "http://" + svc.Addrs().Metrics.String() + "/metrics"
-	b.ReportAllocs()
-	for b.Loop() {
-		resp, err := http.Get(url)
+	first := time.Date(2020, 8, 21, 9, 0, 0, 0, time.UTC)
+	next, lock := first.AddDate(0, 0, 13), first.AddDate(0, 0, 21)
+	for i := range n {
+		st := tracker.State{
+			System: fmt.Sprintf("PBX-%04d", i), Level: events.SeverityMajor, Cause: events.CauseCertificateUpdate,
+			FirstDetectedAt: &first, Day: 8, NextLevel: events.SeverityCritical, NextEscalationAt: &next, SystemLockAt: &lock,
+		}
+		v, err := json.Marshal(st)
 		if err != nil {
 			b.Fatal(err)
 		}
-		_, _ = io.Copy(io.Discard, resp.Body)
-		resp.Body.Close()
+		if _, err := kv.Put(ctx, events.SystemToken(st.System), v); err != nil {
+			b.Fatal(err)
+		}
+	}
+	for deadline := time.Now().Add(time.Minute); ; {
+		if bd := svc.board.Load(); bd != nil {
+			if systems, ready := bd.Systems(); ready && len(systems) == n {
+				return
+			}
+		}
+		if time.Now().After(deadline) {
+			b.Fatalf("the service's view never held the %d systems", n)
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }
 
