@@ -14,6 +14,7 @@ import (
 
 	"github.com/pbxalarm/pbxalarm/emulator"
 	"github.com/pbxalarm/pbxalarm/events"
+	"github.com/pbxalarm/pbxalarm/internal/testnet"
 )
 
 // fleetRun is one emulator run into a real serve over real sockets.
@@ -22,13 +23,6 @@ type fleetRun struct {
 	got      []received
 	summary  emulator.Summary
 	svc      *Service
-}
-
-func freeTCPPort(t *testing.T) int {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
 }
 
 // runFleet plays a scenario at instant speed through syslog (TCP, octet
@@ -42,7 +36,7 @@ func runFleet(t *testing.T, scenario string, opts ...emulator.Option) fleetRun {
 	names, err := emulator.Systems(sc, opts...)
 	require.NoError(t, err)
 
-	agentPort, streamPort := freeTCPPort(t), freeTCPPort(t)
+	agentPort, streamPort := testnet.FreePort(t, "udp"), testnet.FreePort(t, "tcp")
 	cfg := snmpConfig(t)
 	cfg.SNMPCommunities = []string{"public"}
 	cfg.SNMPReadCommunity = "public"

@@ -14,6 +14,7 @@ import (
 
 	"github.com/pbxalarm/pbxalarm/emulator"
 	"github.com/pbxalarm/pbxalarm/events"
+	"github.com/pbxalarm/pbxalarm/internal/testnet"
 )
 
 // A fleet of 500 systems at instant speed over TCP syslog and the
@@ -28,7 +29,7 @@ func TestEmulator_Fleet500InstantNoLoss(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, names, 500)
 
-	streamPort := freeTCPPort(t)
+	streamPort := testnet.FreePort(t, "tcp")
 	cfg := testConfig(t)
 	cfg.Systems = names
 	cfg.MaxInFlight = 16384

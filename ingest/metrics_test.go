@@ -29,6 +29,7 @@ import (
 	"github.com/pbxalarm/pbxalarm/ingest/publish"
 	"github.com/pbxalarm/pbxalarm/ingest/snmp"
 	"github.com/pbxalarm/pbxalarm/ingest/syslog"
+	"github.com/pbxalarm/pbxalarm/internal/testnet"
 	"github.com/pbxalarm/pbxalarm/tracker"
 )
 
@@ -261,11 +262,7 @@ type externalNATS struct {
 }
 
 func newExternalNATS(t *testing.T) *externalNATS {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	p := l.Addr().(*net.TCPAddr).Port
-	require.NoError(t, l.Close())
-	n := &externalNATS{t: t, port: p, store: t.TempDir()}
+	n := &externalNATS{t: t, port: testnet.FreePort(t, "tcp"), store: t.TempDir()}
 	t.Cleanup(n.stop)
 	return n
 }

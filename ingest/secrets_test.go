@@ -16,6 +16,7 @@ import (
 	"github.com/pbxalarm/pbxalarm/events"
 	"github.com/pbxalarm/pbxalarm/ingest/snmp"
 	"github.com/pbxalarm/pbxalarm/internal/testlog"
+	"github.com/pbxalarm/pbxalarm/internal/testnet"
 )
 
 // Every secret the service is given, and the wrong ones senders try. None
@@ -91,7 +92,7 @@ func TestServe_SecretsNeverLoggedNorPublished(t *testing.T) {
 	require.NoError(t, err)
 	cfg.SNMPUsers = []snmp.User{u}
 	cfg.SNMPReadCommunity = secretReadComm // read-back after trap 301: nobody answers, it fails
-	cfg.SNMPReadPort = freeUDPPort(t)
+	cfg.SNMPReadPort = testnet.FreePort(t, "udp")
 	cfg.SNMPReadTimeout = 300 * time.Millisecond
 	r, logs := startLogged(t, cfg)
 	a := r.svc.Addrs()
@@ -196,12 +197,4 @@ func TestConfig_ErrorsNeverQuoteSecrets(t *testing.T) {
 	err = cfg.Validate()
 	require.ErrorContains(t, err, "nats-url:")
 	assertNoSecret(t, "the error", err.Error())
-}
-
-func freeUDPPort(t *testing.T) int {
-	t.Helper()
-	c, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
-	require.NoError(t, err)
-	defer c.Close()
-	return c.LocalAddr().(*net.UDPAddr).Port
 }

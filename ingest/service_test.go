@@ -21,6 +21,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/pbxalarm/pbxalarm/events"
+	"github.com/pbxalarm/pbxalarm/internal/testnats"
 )
 
 // testConfig is a service on ephemeral loopback ports with an embedded NATS.
@@ -316,30 +317,9 @@ func TestServe_ShutdownWithIdleClients(t *testing.T) {
 
 // The Debian nats-server binary, as an external server: the same flow.
 func TestServe_InteropWithNATSServerBinary(t *testing.T) {
-	bin, err := exec.LookPath("nats-server")
-	if err != nil {
-		bin = "/usr/sbin/nats-server" // Debian's location, not always on a user's PATH
-		if _, err := os.Stat(bin); err != nil {
-			t.Fatal("the nats-server binary is required (Debian package nats-server); .ci/run installs it")
-		}
-	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	natsPort := port(l.Addr())
-	l.Close()
-	cmd := exec.Command(bin, "-js", "-sd", t.TempDir(), "-a", "127.0.0.1", "-p", natsPort)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	require.NoError(t, cmd.Start())
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	url := "nats://127.0.0.1:" + natsPort
-	require.Eventually(t, func() bool {
-		c, err := net.Dial("tcp", "127.0.0.1:"+natsPort)
-		if err == nil {
-			c.Close()
-		}
-		return err == nil
-	}, 10*time.Second, 20*time.Millisecond, "nats-server did not start: %s", &stderr)
+	srv := testnats.New(t)
+	srv.Start()
+	url := srv.URL()
 
 	cfg := testConfig(t)
 	cfg.NATSURL = url

@@ -3,7 +3,6 @@ package snmp
 import (
 	"context"
 	"fmt"
-	"net"
 	"net/netip"
 	"os"
 	"os/exec"
@@ -17,6 +16,7 @@ import (
 
 	"github.com/pbxalarm/pbxalarm/events"
 	"github.com/pbxalarm/pbxalarm/ingest/mivb"
+	"github.com/pbxalarm/pbxalarm/internal/testnet"
 )
 
 const testSysDescr = "VerAg:07.00.00.01.00;VerSw:13.0.1.53;VerHw:MXe;VerPl:3300 ICP;VerMCD:7.0 SP1 PR2"
@@ -34,7 +34,7 @@ func startAgent(t *testing.T) uint16 {
 	t.Helper()
 	path, err := exec.LookPath("snmpd")
 	require.NoError(t, err, "net-snmp's snmpd is needed (Debian package snmpd)")
-	port := freeUDPPort(t)
+	port := uint16(testnet.FreePort(t, "udp"))
 	dir := t.TempDir()
 	var conf strings.Builder
 	fmt.Fprintf(&conf, "agentaddress udp:127.0.0.1:%d\n", port)
@@ -75,14 +75,6 @@ func startAgent(t *testing.T) uint16 {
 	return port
 }
 
-func freeUDPPort(t *testing.T) uint16 {
-	t.Helper()
-	c, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
-	require.NoError(t, err)
-	defer c.Close()
-	return uint16(c.LocalAddr().(*net.UDPAddr).Port)
-}
-
 func TestReceiver_ReadsBackCategoryTableFromTheSendingPBX(t *testing.T) {
 	port := startAgent(t)
 	u, err := ParseUser(privUser + ":SHA:" + authPass + ":AES:" + privPass + "@any")
@@ -118,7 +110,7 @@ func TestReceiver_ReadsBackCategoryTableFromTheSendingPBX(t *testing.T) {
 }
 
 func TestReceiver_PassesTrapOnWhenReadBackFails(t *testing.T) {
-	rb, err := NewReadBack(ReadBackCommunity(testCommunity), ReadBackPort(freeUDPPort(t)))
+	rb, err := NewReadBack(ReadBackCommunity(testCommunity), ReadBackPort(uint16(testnet.FreePort(t, "udp"))))
 	require.NoError(t, err)
 	c := newCollector()
 	r := serve(t, c, WithCommunity(testCommunity), WithEnricher(rb), WithEnrichTimeout(300*time.Millisecond))

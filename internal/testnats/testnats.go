@@ -7,17 +7,19 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/pbxalarm/pbxalarm/internal/testnet"
 )
 
 // Proc is one nats-server process with JetStream, restartable as the same
@@ -48,12 +50,7 @@ func New(t testing.TB) *Proc {
 			t.Fatal("the nats-server binary is required (Debian package nats-server); .ci/run installs it")
 		}
 	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, port, _ := net.SplitHostPort(l.Addr().String())
-	l.Close()
+	port := strconv.Itoa(testnet.FreePort(t, "tcp"))
 	p := &Proc{t: t, bin: bin, port: port, dir: t.TempDir()}
 	t.Cleanup(p.Stop)
 	return p
