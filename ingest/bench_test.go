@@ -39,7 +39,7 @@ var benchLines = map[string]string{
 // before NATS.
 func BenchmarkPipeline_ParseRecogniseEncode(b *testing.B) {
 	parser := syslog.NewParser()
-	p := NewPipeline("pbx", nil, time.UTC, nopPublisher{}, slog.New(slog.DiscardHandler))
+	p := NewPipeline("pbx", nil, nil, nopPublisher{}, slog.New(slog.DiscardHandler))
 	peer := netip.MustParseAddrPort("10.1.2.3:514")
 	for name, line := range benchLines {
 		raw := []byte(line)

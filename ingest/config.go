@@ -92,12 +92,16 @@ type Config struct {
 
 	// Systems maps sender addresses (IP or CIDR) to system names.
 	Systems map[string]string
+	// Timezones maps sender addresses (IP or CIDR) to the IANA time zone
+	// of their timestamps that name none, where it is not Timezone.
+	Timezones map[string]string
 
 	ShutdownTimeout time.Duration // how long shutdown may take to publish what is in flight
 
 	// parsed by Validate
 	location    *time.Location
 	systems     *SystemNames
+	zones       *Zones
 	communities []communityRule
 	engineID    []byte
 	streamAddrs []string          // Logstreams without names
@@ -339,15 +343,17 @@ func (c *Config) Validate() error {
 		bad("systems", "%v", err)
 	}
 	c.systems = names
+	zones, err := NewZones(c.location, c.Timezones)
+	if err != nil {
+		bad("timezones", "%v", err)
+	}
+	c.zones = zones
 	return errors.Join(errs...)
 }
 
-// Location is the validated Timezone.
-func (c *Config) Location() *time.Location {
-	if c.location == nil {
-		return time.UTC
-	}
-	return c.location
+// Zones is the validated Timezone and Timezones.
+func (c *Config) Zones() *Zones {
+	return c.zones
 }
 
 // parseAllow reads allow-list entries, each an IP or CIDR.

@@ -459,7 +459,7 @@ func TestHealth_ReadyWhileTheSpoolAccepts(t *testing.T) {
 // with BenchmarkPipeline_ParseRecogniseEncode (off).
 func BenchmarkPipeline_WithLatencyHistogram(b *testing.B) {
 	parser := syslog.NewParser()
-	p := NewPipeline("pbx", nil, time.UTC, nopPublisher{}, slog.New(slog.DiscardHandler))
+	p := NewPipeline("pbx", nil, nil, nopPublisher{}, slog.New(slog.DiscardHandler))
 	p.latency = prometheus.NewHistogram(prometheus.HistogramOpts{Name: "x", Buckets: latencyBuckets})
 	peer := netip.MustParseAddrPort("10.1.2.3:514")
 	raw := []byte(benchLines["licence-rfc3164"])

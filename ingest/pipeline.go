@@ -27,7 +27,7 @@ type Publisher interface {
 type Pipeline struct {
 	prefix string
 	names  *SystemNames
-	loc    *time.Location
+	zones  *Zones
 	pub    Publisher
 	log    *slog.Logger
 
@@ -47,15 +47,13 @@ type PipelineStats struct {
 	Invalid    atomic.Uint64 // events that failed validation (a bug: logged loudly)
 }
 
-// NewPipeline returns a pipeline publishing under prefix. names may be nil.
-func NewPipeline(prefix string, names *SystemNames, loc *time.Location, pub Publisher, log *slog.Logger) *Pipeline {
-	if loc == nil {
-		loc = time.UTC
-	}
+// NewPipeline returns a pipeline publishing under prefix. names may be nil,
+// and zones too (every timestamp that names no zone is then UTC).
+func NewPipeline(prefix string, names *SystemNames, zones *Zones, pub Publisher, log *slog.Logger) *Pipeline {
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Pipeline{prefix: prefix, names: names, loc: loc, pub: pub, log: log}
+	return &Pipeline{prefix: prefix, names: names, zones: zones, pub: pub, log: log}
 }
 
 // Stats returns the pipeline's counters.
@@ -68,7 +66,7 @@ func (p *Pipeline) HandleSyslog(ctx context.Context, m *syslog.Message) error {
 	if hdr.Format != syslog.FormatNone {
 		p.counts.Parsed.Add(1)
 	}
-	r := mivb.Recognise(mivb.Input{Text: m.Text, SyslogSeverity: hdr.Severity, Location: p.loc})
+	r := mivb.Recognise(mivb.Input{Text: m.Text, SyslogSeverity: hdr.Severity, Location: p.zones.Location(m.Peer.Addr())})
 	d := events.Data{
 		System:     p.names.Name(m.Peer.Addr(), hdr.Hostname),
 		Transport:  events.TransportSyslog,
@@ -95,7 +93,7 @@ func (p *Pipeline) HandleSyslog(ctx context.Context, m *syslog.Message) error {
 func (p *Pipeline) HandleLogstream(ctx context.Context, m *logstream.Message, given string) error {
 	p.counts.Received.Add(1)
 	p.counts.Parsed.Add(1) // a line has no envelope to fail
-	r := mivb.Recognise(mivb.Input{Text: m.Text, Location: p.loc})
+	r := mivb.Recognise(mivb.Input{Text: m.Text, Location: p.zones.Location(m.Peer.Addr())})
 	d := events.Data{
 		System:     p.names.Name(m.Peer.Addr(), given),
 		Transport:  events.TransportLogstream,

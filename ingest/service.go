@@ -144,7 +144,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (_ *Service, err err
 	}
 	s.pub = publish.NewPublisher(into, publish.WithMaxInFlight(cfg.MaxInFlight), publish.WithLogger(log))
 	s.publishCtx, s.cancelPublish = context.WithCancel(context.WithoutCancel(ctx))
-	s.pipeline = NewPipeline(cfg.SubjectPrefix, cfg.systems, cfg.Location(), s.pub, log)
+	s.pipeline = NewPipeline(cfg.SubjectPrefix, cfg.systems, cfg.zones, s.pub, log)
 	if err := s.bindInputs(); err != nil {
 		s.cancelPublish()
 		return nil, err
@@ -154,7 +154,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (_ *Service, err err
 
 func (s *Service) bindInputs() error {
 	cfg := s.cfg
-	parser := syslog.NewParser(syslog.WithLocation(cfg.Location()))
+	parser := syslog.NewParser(syslog.WithZones(cfg.zones.Location))
 	common := []syslog.Option{
 		syslog.WithLogger(s.log), syslog.WithStats(s.syslogStats), syslog.WithParser(parser),
 		syslog.WithMaxFrameSize(cfg.MaxFrameSize),

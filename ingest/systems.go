@@ -1,51 +1,94 @@
 package ingest
 
 import (
+	"cmp"
 	"fmt"
 	"net/netip"
-	"sort"
+	"slices"
 	"strings"
+	"time"
 )
 
-// SystemNames maps sender addresses to configured system names. The most
+// prefixTable maps sender addresses to values by IP or CIDR. The most
 // specific prefix wins, so a host entry overrides its network's.
-type SystemNames struct {
-	prefixes []namedPrefix // longest first
+type prefixTable[V any] struct {
+	entries []prefixEntry[V] // longest prefix first
 }
 
-type namedPrefix struct {
+type prefixEntry[V any] struct {
 	prefix netip.Prefix
-	name   string
+	value  V
+}
+
+// newPrefixTable builds a table from "IP or CIDR" keys, each value made by
+// conv, whose error names neither the key nor the field.
+func newPrefixTable[V any](m map[string]string, conv func(string) (V, error)) (prefixTable[V], error) {
+	var t prefixTable[V]
+	for k, s := range m {
+		p, err := parsePrefix(k)
+		if err != nil {
+			return t, err
+		}
+		v, err := conv(s)
+		if err != nil {
+			return t, fmt.Errorf("%s: %w", k, err)
+		}
+		t.entries = append(t.entries, prefixEntry[V]{p, v})
+	}
+	slices.SortFunc(t.entries, func(a, b prefixEntry[V]) int {
+		if c := cmp.Compare(b.prefix.Bits(), a.prefix.Bits()); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.prefix.String(), b.prefix.String())
+	})
+	return t, nil
+}
+
+// parsePrefix reads an IP address (as a host prefix) or a CIDR.
+func parsePrefix(k string) (netip.Prefix, error) {
+	if strings.Contains(k, "/") {
+		p, err := netip.ParsePrefix(k)
+		if err != nil {
+			return p, fmt.Errorf("%q is not an IP address or CIDR: %w", k, err)
+		}
+		return p.Masked(), nil
+	}
+	a, err := netip.ParseAddr(k)
+	if err != nil {
+		return netip.Prefix{}, fmt.Errorf("%q is not an IP address or CIDR: %w", k, err)
+	}
+	return netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen()), nil
+}
+
+// lookup returns the value of the most specific prefix holding addr.
+func (t prefixTable[V]) lookup(addr netip.Addr) (V, bool) {
+	addr = addr.Unmap()
+	for _, e := range t.entries {
+		if e.prefix.Contains(addr) {
+			return e.value, true
+		}
+	}
+	var zero V
+	return zero, false
+}
+
+// SystemNames maps sender addresses to configured system names.
+type SystemNames struct {
+	table prefixTable[string]
 }
 
 // NewSystemNames builds the mapping from "IP or CIDR" -> name.
 func NewSystemNames(m map[string]string) (*SystemNames, error) {
-	s := &SystemNames{}
-	for k, name := range m {
+	t, err := newPrefixTable(m, func(name string) (string, error) {
 		if strings.TrimSpace(name) == "" {
-			return nil, fmt.Errorf("%q: empty system name", k)
+			return "", fmt.Errorf("empty system name")
 		}
-		var p netip.Prefix
-		var err error
-		if strings.Contains(k, "/") {
-			p, err = netip.ParsePrefix(k)
-		} else {
-			var a netip.Addr
-			a, err = netip.ParseAddr(k)
-			p = netip.PrefixFrom(a, a.BitLen())
-		}
-		if err != nil {
-			return nil, fmt.Errorf("%q is not an IP address or CIDR: %w", k, err)
-		}
-		s.prefixes = append(s.prefixes, namedPrefix{p.Masked(), name})
-	}
-	sort.Slice(s.prefixes, func(i, j int) bool {
-		if a, b := s.prefixes[i].prefix.Bits(), s.prefixes[j].prefix.Bits(); a != b {
-			return a > b
-		}
-		return s.prefixes[i].prefix.String() < s.prefixes[j].prefix.String()
+		return name, nil
 	})
-	return s, nil
+	if err != nil {
+		return nil, err
+	}
+	return &SystemNames{t}, nil
 }
 
 // Lookup returns the configured name for addr.
@@ -53,13 +96,7 @@ func (s *SystemNames) Lookup(addr netip.Addr) (string, bool) {
 	if s == nil {
 		return "", false
 	}
-	addr = addr.Unmap()
-	for _, p := range s.prefixes {
-		if p.prefix.Contains(addr) {
-			return p.name, true
-		}
-	}
-	return "", false
+	return s.table.lookup(addr)
 }
 
 // Name chooses a system's name: the configured name for the sender's
@@ -73,4 +110,42 @@ func (s *SystemNames) Name(sender netip.Addr, given string) string {
 		return given
 	}
 	return sender.Unmap().String()
+}
+
+// Zones says in which time zone each sender writes the timestamps that
+// name none: an RFC 3164 header's, and a MiVB record's own date and time.
+// A fleet spread over time zones needs this, or a PBX an ocean away is
+// read hours off and its licence countdown with it.
+type Zones struct {
+	def   *time.Location
+	table prefixTable[*time.Location]
+}
+
+// NewZones builds the mapping from "IP or CIDR" -> IANA zone name, with
+// def for senders it does not hold (nil: UTC).
+func NewZones(def *time.Location, m map[string]string) (*Zones, error) {
+	if def == nil {
+		def = time.UTC
+	}
+	t, err := newPrefixTable(m, func(name string) (*time.Location, error) {
+		if strings.TrimSpace(name) == "" {
+			return nil, fmt.Errorf("empty time zone")
+		}
+		return time.LoadLocation(name)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &Zones{def, t}, nil
+}
+
+// Location is the zone of addr's timestamps. A nil Zones is UTC for all.
+func (z *Zones) Location(addr netip.Addr) *time.Location {
+	if z == nil {
+		return time.UTC
+	}
+	if loc, ok := z.table.lookup(addr); ok {
+		return loc
+	}
+	return z.def
 }

@@ -26,6 +26,9 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	// The container image is FROM scratch, with no zoneinfo: --timezone
+	// and timezones: would name no zone there without Go's own copy.
+	_ "time/tzdata"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".

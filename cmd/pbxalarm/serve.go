@@ -124,6 +124,14 @@ func serveFlags(o *options, c *ingest.Config, lc *logConfig, secretErrs *[]error
 		c.Systems = m
 		return nil
 	})
+	o.structuredKey("timezones", func(n *yaml.Node) error {
+		m := map[string]string{}
+		if err := n.Decode(&m); err != nil {
+			return fmt.Errorf("want a mapping of IP or CIDR to IANA time zone: %w", err)
+		}
+		c.Timezones = m
+		return nil
+	})
 	logFlags(o, lc)
 }
 

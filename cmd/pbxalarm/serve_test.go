@@ -35,6 +35,8 @@ idle-timeout: 90s
 systems:
   10.1.2.3: MIVB-HQ
   10.2.0.0/16: branch
+timezones:
+  10.2.0.0/16: America/New_York
 snmp-community: [public, "ops@10.0.0.0/8"]
 snmp-users:
   - {name: ops, auth: SHA, auth_pass: authpass123, priv: AES, priv_pass: privpass123, engine_id: any}
@@ -48,6 +50,7 @@ snmp-users:
 	assert.Equal(t, "fromflag", cfg.SubjectPrefix, "flag beats env")
 	assert.Equal(t, 90*time.Second, cfg.IdleTimeout)
 	assert.Equal(t, map[string]string{"10.1.2.3": "MIVB-HQ", "10.2.0.0/16": "branch"}, cfg.Systems)
+	assert.Equal(t, map[string]string{"10.2.0.0/16": "America/New_York"}, cfg.Timezones)
 	assert.Equal(t, []string{"public", "ops@10.0.0.0/8"}, cfg.SNMPCommunities)
 	require.Len(t, cfg.SNMPUsers, 1)
 	assert.Equal(t, "ops", cfg.SNMPUsers[0].Name)
@@ -81,6 +84,9 @@ func TestServeConfig_ErrorsNameTheField(t *testing.T) {
 		{"bad prefix", "", []string{"--subject-prefix", "pbx.>"}, "subject-prefix:"},
 		{"bad system cidr", "systems:\n  10.0.0.0/99: x\n", nil, "systems:"},
 		{"bad timezone", "timezone: Mars/Olympus\n", nil, "timezone:"},
+		{"bad timezones zone", "timezones:\n  10.0.0.0/8: Mars/Olympus\n", nil, "timezones: 10.0.0.0/8:"},
+		{"bad timezones cidr", "timezones:\n  10.0.0.0/99: UTC\n", nil, "timezones:"},
+		{"timezones not a mapping", "timezones: [UTC]\n", nil, "timezones:"},
 		{"bad duration in file", "idle-timeout: soon\n", nil, "idle-timeout"},
 		{"list for scalar", "subject-prefix: [a, b]\n", nil, "subject-prefix: takes one value"},
 		{"bad snmp user", "", []string{"--snmp-user", "ops:SHA:short:none:@any"}, "snmp-user"},

@@ -56,19 +56,19 @@ func (c StreamConfig) withDefaults() (StreamConfig, error) {
 	}
 	var errs []error
 	if c.Duplicates < 0 {
-		errs = append(errs, fmt.Errorf("Duplicates %s is negative", c.Duplicates))
+		errs = append(errs, fmt.Errorf("stream config: Duplicates %s is negative", c.Duplicates))
 	}
 	if c.MaxAge < 0 {
-		errs = append(errs, fmt.Errorf("MaxAge %s is negative", c.MaxAge))
+		errs = append(errs, fmt.Errorf("stream config: MaxAge %s is negative", c.MaxAge))
 	}
 	if c.Duplicates > c.MaxAge {
-		errs = append(errs, fmt.Errorf("Duplicates %s exceeds MaxAge %s", c.Duplicates, c.MaxAge))
+		errs = append(errs, fmt.Errorf("stream config: Duplicates %s exceeds MaxAge %s", c.Duplicates, c.MaxAge))
 	}
 	if c.MaxBytes < 0 {
-		errs = append(errs, fmt.Errorf("MaxBytes %d is negative", c.MaxBytes))
+		errs = append(errs, fmt.Errorf("stream config: MaxBytes %d is negative", c.MaxBytes))
 	}
 	if c.Replicas < 1 || c.Replicas > 5 {
-		errs = append(errs, fmt.Errorf("Replicas %d is not between 1 and 5", c.Replicas))
+		errs = append(errs, fmt.Errorf("stream config: Replicas %d is not between 1 and 5", c.Replicas))
 	}
 	return c, errors.Join(errs...)
 }

@@ -16,10 +16,10 @@ import (
 // has read. go-syslog parses the rest (hostname, tag, PID, MSG) behind a
 // canonical stamp, so that the many timestamp forms need not be its
 // concern.
-func (p *Parser) parseBSD(ms *machines, pri int, st stamp, origin string, rest []byte, received time.Time) (events.Syslog, string) {
+func (p *Parser) parseBSD(ms *machines, pri int, st stamp, origin string, rest []byte, received time.Time, loc *time.Location) (events.Syslog, string) {
 	hdr := events.Syslog{Format: FormatRFC3164, Hostname: origin}
 	setPRIValue(&hdr, pri)
-	if t, ok := st.time(p.loc, received); ok {
+	if t, ok := st.time(loc, received); ok {
 		hdr.Timestamp = &t
 	} else {
 		hdr.ParseError = "rfc3164: timestamp names a date that does not exist"

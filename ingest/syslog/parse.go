@@ -3,6 +3,7 @@ package syslog
 import (
 	"bytes"
 	"fmt"
+	"net/netip"
 	"strings"
 	"sync"
 	"time"
@@ -34,6 +35,13 @@ func WithLocation(loc *time.Location) ParserOption {
 	}
 }
 
+// WithZones sets, per sender, the location of RFC 3164 timestamps that
+// name no zone, for [Parser.ParseFrom]; a nil location from zone means the
+// WithLocation one.
+func WithZones(zone func(sender netip.Addr) *time.Location) ParserOption {
+	return func(p *Parser) { p.zone = zone }
+}
+
 // WithClock sets the clock used to infer the year of RFC 3164 timestamps
 // when Parse is given no receive time (default time.Now).
 func WithClock(now func() time.Time) ParserOption {
@@ -47,6 +55,7 @@ func WithClock(now func() time.Time) ParserOption {
 // Parser parses syslog headers. It is safe for concurrent use.
 type Parser struct {
 	loc      *time.Location
+	zone     func(netip.Addr) *time.Location
 	now      func() time.Time
 	machines sync.Pool // of *machines: go-syslog machines are not safe for concurrent use
 }
@@ -87,6 +96,22 @@ func NewParser(opts ...ParserOption) *Parser {
 // a leading BOM in an RFC 5424 MSG and trailing blanks in an RFC 3164 one.
 // Facility and severity come from a valid PRI whatever the format.
 func (p *Parser) Parse(raw []byte, received time.Time) (hdr events.Syslog, text string) {
+	return p.parse(raw, received, p.loc)
+}
+
+// ParseFrom is Parse for a message from sender, whose timestamps without a
+// zone are in the location WithZones gives for it.
+func (p *Parser) ParseFrom(raw []byte, received time.Time, sender netip.Addr) (hdr events.Syslog, text string) {
+	loc := p.loc
+	if p.zone != nil {
+		if l := p.zone(sender); l != nil {
+			loc = l
+		}
+	}
+	return p.parse(raw, received, loc)
+}
+
+func (p *Parser) parse(raw []byte, received time.Time, loc *time.Location) (hdr events.Syslog, text string) {
 	if received.IsZero() {
 		received = p.now()
 	}
@@ -115,7 +140,7 @@ func (p *Parser) Parse(raw []byte, received time.Time) (hdr events.Syslog, text 
 		}
 		// Some devices (Aruba) put a VERSION before a BSD header.
 		if st, origin, end, found := scanHeaderStamp(rest[v:]); found && !st.iso {
-			return p.parseBSD(ms, pri, st, origin, rest[v+end:], received)
+			return p.parseBSD(ms, pri, st, origin, rest[v+end:], received, loc)
 		}
 		if ok {
 			return hdr, text
@@ -125,7 +150,7 @@ func (p *Parser) Parse(raw []byte, received time.Time) (hdr events.Syslog, text 
 	if !ok {
 		return none(pri, noHeader(pri)), string(body)
 	}
-	return p.parseBSD(ms, pri, st, origin, rest[end:], received)
+	return p.parseBSD(ms, pri, st, origin, rest[end:], received, loc)
 }
 
 // parseIETF parses an RFC 5424 message. Without a PRI it is taken only

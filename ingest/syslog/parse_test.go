@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"flag"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,6 +13,8 @@ import (
 	"unicode/utf8"
 
 	gosyslog "github.com/leodido/go-syslog/v4"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/pbxalarm/pbxalarm/events"
 )
@@ -142,6 +145,46 @@ func TestParse_InfersYearNearestToReception(t *testing.T) {
 			}
 		})
 	}
+}
+
+// ParseFrom reads a zone-less stamp in the sender's own zone, and in the
+// WithLocation one for senders WithZones has none for. RFC 5424 stamps
+// carry their offset and are left alone.
+func TestParseFrom_ReadsEachSendersZone(t *testing.T) {
+	ny, err := time.LoadLocation("America/New_York")
+	require.NoError(t, err)
+	plus1 := time.FixedZone("+01", 3600)
+	nySender := netip.MustParseAddr("10.2.0.7")
+	zones := func(a netip.Addr) *time.Location {
+		if a == nySender {
+			return ny
+		}
+		return nil
+	}
+	p := NewParser(WithLocation(plus1), WithZones(zones))
+	received := time.Date(2020, 8, 21, 14, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		name   string
+		line   string
+		sender netip.Addr
+		want   time.Time
+	}{
+		{"RFC 3164 from a sender with its own zone", "<13>Aug 21 09:14:02 h app: x", nySender,
+			time.Date(2020, 8, 21, 9, 14, 2, 0, ny)},
+		{"RFC 3164 from any other sender", "<13>Aug 21 09:14:02 h app: x", netip.MustParseAddr("10.9.9.9"),
+			time.Date(2020, 8, 21, 9, 14, 2, 0, plus1)},
+		{"RFC 5424 keeps its own offset", "<13>1 2020-08-21T09:14:02Z h app - - - x", nySender,
+			time.Date(2020, 8, 21, 9, 14, 2, 0, time.UTC)},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			hdr, _ := p.ParseFrom([]byte(tc.line), received, tc.sender)
+			require.NotNil(t, hdr.Timestamp)
+			assert.True(t, hdr.Timestamp.Equal(tc.want), "timestamp = %v, want %v", hdr.Timestamp, tc.want)
+		})
+	}
+	hdr, _ := p.Parse([]byte("<13>Aug 21 09:14:02 h app: x"), received)
+	require.NotNil(t, hdr.Timestamp)
+	assert.True(t, hdr.Timestamp.Equal(time.Date(2020, 8, 21, 9, 14, 2, 0, plus1)), "Parse knows no sender: %v", hdr.Timestamp)
 }
 
 func TestParse_UsesClockWhenNoReceiveTime(t *testing.T) {

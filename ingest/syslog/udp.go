@@ -130,7 +130,7 @@ func (l *UDPListener) handle(ctx context.Context, b []byte, peer netip.AddrPort)
 func deliver(ctx context.Context, h Handler, cfg *config, rej *rejecter, transport string, peer netip.AddrPort, raw []byte, framing string) {
 	now := time.Now()
 	m := &Message{Transport: transport, Peer: peer, ReceivedAt: now, Raw: raw}
-	m.Header, m.Text = cfg.parser.Parse(raw, now)
+	m.Header, m.Text = cfg.parser.ParseFrom(raw, now, peer.Addr())
 	m.Header.Framing = framing
 	cfg.stats.received[transportIndex(transport)].Add(1)
 	if m.Header.Format == FormatNone {
