@@ -28,7 +28,7 @@ func (ss *sysSim) apply(e *event, at time.Time) {
 			ss.resolve(events.CauseLicenceOveruse, "over-allocation removed, licenses within purchased limits")
 		}
 	case doExpire:
-		ss.raise(events.CauseLicenceExpired, fmt.Sprintf("license expired (%s, expiry %s)", e.what, at.Format("2006/01/02")), e.level, at)
+		ss.raise(events.CauseLicenceExpired, fmt.Sprintf("license expired (%s, expiry %s)", e.what, at.In(s.loc).Format("2006/01/02")), e.level, at)
 	case doRenew:
 		ss.resolve(events.CauseLicenceExpired, "expired license renewed")
 	case doCert:
@@ -157,7 +157,7 @@ func (ss *sysSim) licenceRecord(v *violation, form string, prev Level, vc vcause
 	if form == "cleared" {
 		lvl = LevelClear
 	}
-	d := licenceDesc{form: form, level: lvl, prev: prev, day: dayOf(v.first, ss.nominal), causeText: vc.text, first: v.first}
+	d := licenceDesc{form: form, level: lvl, prev: prev, day: dayOf(v.first, ss.nominal), causeText: vc.text, first: v.first.In(s.loc)}
 	if vc.cause == events.CauseCertificateUpdate && form != "cleared" {
 		d.release = s.release.String()
 	}

@@ -24,7 +24,8 @@ type template struct {
 	sched    *Schedule
 	patched  bool
 	dlm      bool
-	detectAt time.Duration // time of day of a calendar detection; -1 drawn from the seed
+	detectAt time.Duration  // time of day of a calendar detection; -1 drawn from the seed
+	loc      *time.Location // of the system's clock
 	licences [numLicenceTypes]LicenceCount
 	events   []event
 }
@@ -135,7 +136,7 @@ func checkNoise(n Noise) error {
 }
 
 func compileSystem(path string, s SystemSpec, schedName string, c *compiled) (template, error) {
-	t := template{name: s.Name, platform: s.Platform, patched: s.Patched, dlm: s.DLM, detectAt: -1}
+	t := template{name: s.Name, platform: s.Platform, patched: s.Patched, dlm: s.DLM, detectAt: -1, loc: time.UTC}
 	if !systemName.MatchString(s.Name) {
 		return t, fieldErr(path+".name", "%q must be 1 to 63 letters, digits, '.', '_' or '-', starting with a letter or digit", s.Name)
 	}
@@ -154,6 +155,11 @@ func compileSystem(path string, s SystemSpec, schedName string, c *compiled) (te
 	}
 	if t.sched, err = LookupSchedule(schedName); err != nil {
 		return t, fieldErr(path+".schedule", "%v", err)
+	}
+	if s.Timezone != "" {
+		if t.loc, err = time.LoadLocation(s.Timezone); err != nil {
+			return t, fieldErr(path+".timezone", "%v", err)
+		}
 	}
 	if s.DetectsAt != "" {
 		m := timeOfDay.FindStringSubmatch(s.DetectsAt)

@@ -102,6 +102,21 @@ func TestPlan_FleetCyclesTemplatesWithOwnNamesAndAddresses(t *testing.T) {
 	assert.ErrorContains(t, err, "not a unicast IPv4 address")
 }
 
+// Zones lists the systems whose clocks are not UTC, copies included, at
+// the addresses Systems gives them.
+func TestZones_ListsTheSystemsNotOnUTC(t *testing.T) {
+	sc := mustParse(t, smallScenario)
+	sc.Systems[0].Timezone = "America/New_York"
+	sc.Systems[1].Timezone = "UTC"
+	m, err := Zones(sc, WithFleet(4))
+	require.NoError(t, err)
+	assert.Equal(t, map[string]string{"127.0.0.2": "America/New_York", "127.0.0.5": "America/New_York"}, m)
+	sc.Systems[0].Timezone = ""
+	m, err = Zones(sc)
+	require.NoError(t, err)
+	assert.Empty(t, m)
+}
+
 // TestRun_SameSeedSameBytes runs the fleet twice and compares, system by
 // system, every datagram received.
 func TestRun_SameSeedSameBytes(t *testing.T) {

@@ -28,7 +28,7 @@ func (ss *sysSim) emitRecord(logType int, sev, src, mod, desc string, syslogSev 
 	s := ss.s
 	s.logNum[logType] = (s.logNum[logType] + 1) % 1000000
 	r := &record{
-		logType: logType, number: s.logNum[logType], severity: sev, at: ss.cursor,
+		logType: logType, number: s.logNum[logType], severity: sev, at: ss.cursor.In(s.loc),
 		source: src, module: mod, desc: desc, syslog: syslogSev, expect: m,
 	}
 	ss.add(item{kind: itemRecord, rec: r, level: lc})

@@ -71,6 +71,21 @@ func Expect(sc Scenario, t Targets, opts ...Option) ([]Expectation, error) {
 // Systems returns the fleet's addresses and names, as pbxalarm's systems
 // map wants them (IP -> name), for the scenario and options of a run.
 func Systems(sc Scenario, opts ...Option) (map[string]string, error) {
+	return fleetMap(sc, opts, func(m member) (string, bool) { return m.name, true })
+}
+
+// Zones returns the addresses of the fleet's systems whose clocks are not
+// in UTC, with their zones, as pbxalarm's timezones map wants them (IP ->
+// IANA zone), for the scenario and options of a run.
+func Zones(sc Scenario, opts ...Option) (map[string]string, error) {
+	return fleetMap(sc, opts, func(m member) (string, bool) {
+		return m.t.loc.String(), m.t.loc != time.UTC
+	})
+}
+
+// fleetMap maps each system's address to what value gives, where it gives
+// one.
+func fleetMap(sc Scenario, opts []Option, value func(member) (string, bool)) (map[string]string, error) {
 	o := newOptions(opts)
 	c, err := compile(sc)
 	if err != nil {
@@ -82,7 +97,9 @@ func Systems(sc Scenario, opts ...Option) (map[string]string, error) {
 	}
 	m := make(map[string]string, len(members))
 	for _, s := range members {
-		m[s.ip.String()] = s.name
+		if v, ok := value(s); ok {
+			m[s.ip.String()] = v
+		}
 	}
 	return m, nil
 }

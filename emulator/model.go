@@ -20,6 +20,7 @@ type system struct {
 	patched  bool
 	dlm      bool
 	detectAt time.Duration
+	loc      *time.Location // of the system's clock
 	lic      [numLicenceTypes]LicenceCount
 
 	vio       *violation

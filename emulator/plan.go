@@ -214,7 +214,7 @@ func newSysSim(i int, name string, ip netip.Addr, t *template, c *compiled, seed
 	}
 	s := &system{
 		index: i, name: name, ip: ip, release: t.release, platform: t.platform, sched: t.sched,
-		patched: t.patched, dlm: t.dlm, detectAt: t.detectAt, lic: t.licences,
+		patched: t.patched, dlm: t.dlm, detectAt: t.detectAt, loc: t.loc, lic: t.licences,
 		alarms: map[int]int{}, almLevel: 1, almSince: simStart,
 		// The system has been up for a while when the scenario starts.
 		bootAt: simStart.Add(-time.Duration(1+rng.IntN(90)) * day),

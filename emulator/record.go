@@ -40,7 +40,7 @@ type record struct {
 	logType  int
 	number   int
 	severity string
-	at       time.Time
+	at       time.Time // in the system's zone, which its text is written in
 	source   string
 	module   string
 	desc     string

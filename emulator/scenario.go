@@ -62,9 +62,13 @@ type SystemSpec struct {
 	DLM bool `yaml:"dlm,omitempty"`
 	// DetectsAt is the time of day ("09:00") at which a calendar schedule's
 	// violation is detected; by default a time drawn from the seed.
-	DetectsAt string      `yaml:"detects_at,omitempty"`
-	Licences  Licences    `yaml:"licences,omitempty"`
-	Events    []EventSpec `yaml:"events,omitempty"`
+	DetectsAt string `yaml:"detects_at,omitempty"`
+	// Timezone is the IANA zone of the system's clock (default UTC): its
+	// records' dates and times, and RFC 3164 headers, are written in it
+	// with no zone, as a real PBX does; pbxalarm must be told it (Zones).
+	Timezone string      `yaml:"timezone,omitempty"`
+	Licences Licences    `yaml:"licences,omitempty"`
+	Events   []EventSpec `yaml:"events,omitempty"`
 }
 
 // Licences are a system's licence counts per type.

@@ -214,6 +214,20 @@ func TestSyslogMessage_LayoutMatchesLogger(t *testing.T) {
 	}
 }
 
+// A system's records are written in its own zone: RFC 3164 and the
+// record's own date and time as local wall time with no zone, RFC 5424
+// with the local offset.
+func TestSyslogMessage_WritesTheSystemsLocalTime(t *testing.T) {
+	ny, err := time.LoadLocation("America/New_York")
+	require.NoError(t, err)
+	r := &record{logType: 0, number: 7, severity: "Warning", at: time.Date(2020, 8, 21, 6, 30, 0, 0, time.UTC).In(ny),
+		source: "LicenseMgr", module: "LMS", desc: "x", syslog: 4}
+	assert.Equal(t, "<132>Aug 21 02:30:00 PBX-NYC MiVB: MAINT 000007 Warning 2020/08/21 02:30:00 src=LicenseMgr mod=LMS: x",
+		string(syslogMessage(FormatRFC3164, "PBX-NYC", r)))
+	assert.Equal(t, "<132>1 2020-08-21T02:30:00.000000-04:00 PBX-NYC MiVB - MAINT - MAINT 000007 Warning 2020/08/21 02:30:00 src=LicenseMgr mod=LMS: x",
+		string(syslogMessage(FormatRFC5424, "PBX-NYC", r)))
+}
+
 func TestRun_UnreachableStreamIsCountedAndTheRunGoesOn(t *testing.T) {
 	rx := newTCPReceiver(t)
 	dead := rx.addr()

@@ -18,14 +18,14 @@ func syslogMessage(format, host string, r *record) []byte {
 	b = append(b, '>')
 	if format == FormatRFC5424 {
 		b = append(b, "1 "...)
-		b = r.at.UTC().AppendFormat(b, "2006-01-02T15:04:05.000000-07:00")
+		b = r.at.AppendFormat(b, "2006-01-02T15:04:05.000000-07:00")
 		b = append(b, ' ')
 		b = append(b, host...)
 		b = append(b, " "+appName+" - "...)
 		b = append(b, r.msgID()...)
 		b = append(b, " - "...)
 	} else {
-		b = r.at.UTC().AppendFormat(b, "Jan _2 15:04:05")
+		b = r.at.AppendFormat(b, "Jan _2 15:04:05")
 		b = append(b, ' ')
 		b = append(b, host...)
 		b = append(b, " "+appName+": "...)

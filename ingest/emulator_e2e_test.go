@@ -42,6 +42,8 @@ func runFleet(t *testing.T, scenario string, opts ...emulator.Option) fleetRun {
 	cfg.SNMPReadCommunity = "public"
 	cfg.SNMPReadPort = agentPort
 	cfg.Systems = names
+	cfg.Timezones, err = emulator.Zones(sc, opts...)
+	require.NoError(t, err)
 	for ip := range names {
 		cfg.Logstreams = append(cfg.Logstreams, net.JoinHostPort(ip, strconv.Itoa(streamPort)))
 	}
@@ -68,7 +70,8 @@ func runFleet(t *testing.T, scenario string, opts ...emulator.Option) fleetRun {
 
 // meaningKey is what an event means, comparable with an expectation. A
 // trap 301's kind depends on when the read-back ran, so it is compared by
-// level only.
+// level only. A recognised record's time is its own, written in its
+// system's zone, and read back in the zone pbxalarm was given for it.
 type meaningKey struct {
 	system    string
 	transport events.Transport
@@ -76,6 +79,7 @@ type meaningKey struct {
 	severity  events.Severity
 	cause     events.Cause
 	day       int
+	at        string // a recognised record's time (RFC 3339, UTC), else empty
 }
 
 func isTrap301(transport events.Transport, kind events.Kind, readBack bool) bool {
@@ -89,7 +93,10 @@ func isAlarmTrap(s *events.SNMP) bool {
 }
 
 func expectedKey(e emulator.Expectation) meaningKey {
-	k := meaningKey{e.System, e.Transport, e.Kind, e.Severity, e.Cause, e.Day}
+	k := meaningKey{e.System, e.Transport, e.Kind, e.Severity, e.Cause, e.Day, ""}
+	if e.Recognised && e.Transport != events.TransportSNMP {
+		k.at = e.At.UTC().Truncate(time.Second).Format(time.RFC3339)
+	}
 	if isTrap301(e.Transport, e.Kind, e.ReadBack != nil) {
 		k.kind, k.cause, k.day = "alarm|licence", "", 0
 	}
@@ -98,7 +105,10 @@ func expectedKey(e emulator.Expectation) meaningKey {
 
 func receivedKey(g received) meaningKey {
 	d := g.event.Data
-	k := meaningKey{d.System, d.Transport, d.Kind, d.Severity, d.Cause, d.Day}
+	k := meaningKey{d.System, d.Transport, d.Kind, d.Severity, d.Cause, d.Day, ""}
+	if d.Recognised && d.Transport != events.TransportSNMP {
+		k.at = g.event.Time.UTC().Format(time.RFC3339)
+	}
 	if isAlarmTrap(d.SNMP) {
 		k.kind, k.cause, k.day = "alarm|licence", "", 0
 	}
@@ -193,7 +203,7 @@ func TestEmulator_TrapsEnrichedFromEachSystemsAgent(t *testing.T) {
 	want := map[meaningKey]int{}
 	for _, e := range run.expected {
 		if e.Transport == events.TransportSNMP && isTrap301(e.Transport, e.Kind, e.ReadBack != nil) {
-			k := meaningKey{e.System, e.Transport, e.Kind, e.Severity, e.Cause, 0}
+			k := meaningKey{e.System, e.Transport, e.Kind, e.Severity, e.Cause, 0, ""}
 			if e.ReadBack != nil {
 				k.kind, k.cause = e.ReadBack.Kind, e.ReadBack.Cause
 			}
@@ -210,7 +220,7 @@ func TestEmulator_TrapsEnrichedFromEachSystemsAgent(t *testing.T) {
 		assert.Contains(t, s.SysDescr, "VerMCD:", "sysDescr read back")
 		assert.NotEmpty(t, g.event.Data.Release, "release from sysDescr")
 		d := g.event.Data
-		want[meaningKey{d.System, d.Transport, d.Kind, d.Severity, d.Cause, 0}]--
+		want[meaningKey{d.System, d.Transport, d.Kind, d.Severity, d.Cause, 0, ""}]--
 		if d.Kind == events.KindLicence {
 			licence++
 		}

@@ -4,6 +4,7 @@ import (
 	"net/netip"
 	"testing"
 	"time"
+	_ "time/tzdata" // zones named in these tests must not depend on the host's zoneinfo
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"

@@ -80,13 +80,17 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
+	zones, err := emulator.Zones(sc, opts...)
+	if err != nil {
+		return err
+	}
 
 	cfg := ingest.Defaults()
 	cfg.SyslogUDP, cfg.SyslogTCP, cfg.SNMPUDP = "127.0.0.1:0", "127.0.0.1:0", "127.0.0.1:0"
 	cfg.NATSListen, cfg.DataDir, cfg.HTTP = c.natsListen, c.dataDir, c.http
 	cfg.Metrics = ingest.Off
 	cfg.SNMPCommunities, cfg.SNMPReadCommunity, cfg.SNMPReadPort = []string{"public"}, "public", c.agentPort
-	cfg.Systems = names
+	cfg.Systems, cfg.Timezones = names, zones
 	for ip := range names {
 		cfg.Logstreams = append(cfg.Logstreams, net.JoinHostPort(ip, strconv.Itoa(c.streamPort)))
 	}

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	_ "time/tzdata" // zones named in these tests must not depend on the host's zoneinfo
 	"unicode/utf8"
 
 	gosyslog "github.com/leodido/go-syslog/v4"
