@@ -114,7 +114,9 @@ func (p *Pipeline) HandleLogstream(ctx context.Context, m *logstream.Message, gi
 func (p *Pipeline) HandleNotification(ctx context.Context, n *snmp.Notification, ack func(error)) error {
 	p.counts.Received.Add(1)
 	p.counts.Parsed.Add(1) // the receiver hands on decoded PDUs only
-	r := mivb.RecogniseTrap(n.Trap())
+	trap := n.Trap()
+	trap.Location = p.zones.Location(n.Peer.Addr())
+	r := mivb.RecogniseTrap(trap)
 	info := n.SNMP
 	given := n.SysName
 	if given == "" {

@@ -210,6 +210,9 @@ type Trap struct {
 	Varbinds   []events.Varbind  `json:"varbinds"`
 	Categories []events.Category `json:"categories,omitempty"` // the category table read back, if it was
 	SysDescr   string            `json:"sys_descr,omitempty"`  // sysDescr.0 read back, if it was
+	// Location is the sender's zone, for a DateAndTime that names none
+	// (8 octets); nil is UTC.
+	Location *time.Location `json:"-"`
 }
 
 // NotificationOID returns the trap's SNMPv2 OID: snmpTrapOID.0, or for a
@@ -311,7 +314,7 @@ func trapRecogniseAlarm(t Trap, r Result, info TrapInfo) Result {
 	}
 	r.Recognised, r.Kind, r.Severity = true, info.Kind, trapLevelSeverity[level]
 	if d, ok := t.Value(OIDAlmDetectDate); ok {
-		if at, err := ParseDateAndTime(d); err == nil {
+		if at, err := ParseDateAndTimeIn(d, t.Location); err == nil {
 			r.FirstDetectedAt = &at
 		}
 	}
@@ -420,8 +423,12 @@ func FormatDateAndTime(b []byte) (string, bool) {
 
 // ParseDateAndTime reads a DateAndTime as rendered by FormatDateAndTime,
 // or as "0x" and hex (how the receiver renders one it cannot format).
-// Without a zone it is taken as UTC: the agent's zone is unknown.
-func ParseDateAndTime(s string) (time.Time, error) {
+// Without a zone it is taken as UTC.
+func ParseDateAndTime(s string) (time.Time, error) { return ParseDateAndTimeIn(s, nil) }
+
+// ParseDateAndTimeIn is ParseDateAndTime with a DateAndTime that names no
+// zone read in loc (nil: UTC), the agent's own zone where it is known.
+func ParseDateAndTimeIn(s string, loc *time.Location) (time.Time, error) {
 	bad := func(what string) (time.Time, error) {
 		return time.Time{}, fmt.Errorf("mivb: DateAndTime %q: %s", s, what)
 	}
@@ -444,23 +451,27 @@ func ParseDateAndTime(s string) (time.Time, error) {
 	if !ok1 || !ok2 {
 		return bad("want y-m-d,h:m:s.d")
 	}
-	offset := 0
+	zone := loc
+	if zone == nil {
+		zone = time.UTC
+	}
 	if len(parts) == 3 {
 		z := parts[2]
-		zone, ok := trapInts(z[min(1, len(z)):], ":", 2)
-		if !ok || (z[0] != '+' && z[0] != '-') || zone[0] > 13 || zone[1] > 59 {
+		hm, ok := trapInts(z[min(1, len(z)):], ":", 2)
+		if !ok || (z[0] != '+' && z[0] != '-') || hm[0] > 13 || hm[1] > 59 {
 			return bad("zone")
 		}
-		offset = (zone[0]*60 + zone[1]) * 60
+		offset := (hm[0]*60 + hm[1]) * 60
 		if z[0] == '-' {
 			offset = -offset
 		}
+		zone = time.FixedZone("", offset)
 	}
 	mo, d, h, mi, sec, ds := date[1], date[2], clock[0], clock[1], clock[2], clock[3]
 	if mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60 || ds > 9 {
 		return bad("field out of range")
 	}
-	at := time.Date(date[0], time.Month(mo), d, h, mi, sec, ds*100_000_000, time.FixedZone("", offset))
+	at := time.Date(date[0], time.Month(mo), d, h, mi, sec, ds*100_000_000, zone)
 	return at.UTC(), nil
 }
 

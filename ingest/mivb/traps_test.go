@@ -165,6 +165,15 @@ func TestDateAndTime(t *testing.T) {
 		_, err := ParseDateAndTime(bad)
 		assert.Error(t, err, bad)
 	}
+	// In the agent's zone, where it is known: only when the value names none.
+	ny, err := time.LoadLocation("America/New_York")
+	require.NoError(t, err)
+	got, err := ParseDateAndTimeIn("2020-8-21,9:0:0.0", ny)
+	require.NoError(t, err)
+	assert.Equal(t, time.Date(2020, 8, 21, 13, 0, 0, 0, time.UTC), got, "8 octets: New York's wall time")
+	got, err = ParseDateAndTimeIn("2020-8-21,9:0:0.0,+0:0", ny)
+	require.NoError(t, err)
+	assert.Equal(t, time.Date(2020, 8, 21, 9, 0, 0, 0, time.UTC), got, "11 octets: their own offset")
 	for _, bad := range []string{"", "\x07\xe4\x08", "\x07\xe4\x08\x15\x09\x00\x00\x00*\x00\x00"} {
 		_, ok := FormatDateAndTime([]byte(bad))
 		assert.False(t, ok, "%x", bad)
