@@ -184,7 +184,7 @@ var (
 	descStoreReopens = desc("pbxalarm_store_reopens_total",
 		"Times the local JetStream store was reopened after a write error or at a limit the server chose, to use room made on the disk.", "store")
 	descReloads = desc("pbxalarm_reloads_total",
-		"Reloads asked for (SIGHUP), by result (ok, failed: the files did not load and the running configuration stayed).", "result")
+		"Reloads asked for (SIGHUP), by result (ok, failed: the configuration or the TLS files did not load and the running configuration stayed).", "result")
 	descTLSCertExpiry = desc("pbxalarm_syslog_tls_cert_expiry_timestamp_seconds",
 		"When the syslog TLS certificate in use expires, as a Unix time (present only with syslog TLS).")
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net/netip"
 	"sync/atomic"
 	"time"
 
@@ -26,10 +27,10 @@ type Publisher interface {
 // is safe for concurrent use by every input's goroutines.
 type Pipeline struct {
 	prefix string
-	names  *SystemNames
-	zones  *Zones
-	pub    Publisher
-	log    *slog.Logger
+	// senders names each sender and gives its zone; Reload swaps it.
+	senders atomic.Pointer[senders]
+	pub     Publisher
+	log     *slog.Logger
 
 	// latency, when set, observes each event's time from receipt to
 	// its PubAck.
@@ -53,7 +54,29 @@ func NewPipeline(prefix string, names *SystemNames, zones *Zones, pub Publisher,
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Pipeline{prefix: prefix, names: names, zones: zones, pub: pub, log: log}
+	p := &Pipeline{prefix: prefix, pub: pub, log: log}
+	p.setSenders(names, zones)
+	return p
+}
+
+// senders are what the pipeline knows of each sender by its address.
+type senders struct {
+	names *SystemNames
+	zones *Zones
+}
+
+func (p *Pipeline) setSenders(names *SystemNames, zones *Zones) {
+	p.senders.Store(&senders{names, zones})
+}
+
+// Zone is the zone of a sender's timestamps that name none.
+func (p *Pipeline) Zone(sender netip.Addr) *time.Location {
+	return p.senders.Load().zones.Location(sender)
+}
+
+// name chooses a system's name (SystemNames.Name).
+func (p *Pipeline) name(sender netip.Addr, given string) string {
+	return p.senders.Load().names.Name(sender, given)
 }
 
 // Stats returns the pipeline's counters.
@@ -66,9 +89,9 @@ func (p *Pipeline) HandleSyslog(ctx context.Context, m *syslog.Message) error {
 	if hdr.Format != syslog.FormatNone {
 		p.counts.Parsed.Add(1)
 	}
-	r := mivb.Recognise(mivb.Input{Text: m.Text, SyslogSeverity: hdr.Severity, Location: p.zones.Location(m.Peer.Addr())})
+	r := mivb.Recognise(mivb.Input{Text: m.Text, SyslogSeverity: hdr.Severity, Location: p.Zone(m.Peer.Addr())})
 	d := events.Data{
-		System:     p.names.Name(m.Peer.Addr(), hdr.Hostname),
+		System:     p.name(m.Peer.Addr(), hdr.Hostname),
 		Transport:  events.TransportSyslog,
 		Peer:       m.Peer.String(),
 		ReceivedAt: m.ReceivedAt,
@@ -93,9 +116,9 @@ func (p *Pipeline) HandleSyslog(ctx context.Context, m *syslog.Message) error {
 func (p *Pipeline) HandleLogstream(ctx context.Context, m *logstream.Message, given string) error {
 	p.counts.Received.Add(1)
 	p.counts.Parsed.Add(1) // a line has no envelope to fail
-	r := mivb.Recognise(mivb.Input{Text: m.Text, Location: p.zones.Location(m.Peer.Addr())})
+	r := mivb.Recognise(mivb.Input{Text: m.Text, Location: p.Zone(m.Peer.Addr())})
 	d := events.Data{
-		System:     p.names.Name(m.Peer.Addr(), given),
+		System:     p.name(m.Peer.Addr(), given),
 		Transport:  events.TransportLogstream,
 		Peer:       m.Peer.String(),
 		ReceivedAt: m.ReceivedAt,
@@ -115,7 +138,7 @@ func (p *Pipeline) HandleNotification(ctx context.Context, n *snmp.Notification,
 	p.counts.Received.Add(1)
 	p.counts.Parsed.Add(1) // the receiver hands on decoded PDUs only
 	trap := n.Trap()
-	trap.Location = p.zones.Location(n.Peer.Addr())
+	trap.Location = p.Zone(n.Peer.Addr())
 	r := mivb.RecogniseTrap(trap)
 	info := n.SNMP
 	given := n.SysName
@@ -123,7 +146,7 @@ func (p *Pipeline) HandleNotification(ctx context.Context, n *snmp.Notification,
 		given = info.AgentAddress
 	}
 	d := events.Data{
-		System:     p.names.Name(n.Peer.Addr(), given),
+		System:     p.name(n.Peer.Addr(), given),
 		Transport:  events.TransportSNMP,
 		Peer:       n.Peer.String(),
 		ReceivedAt: n.ReceivedAt,

@@ -4,6 +4,9 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/pem"
+	"errors"
+	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"testing"
@@ -53,7 +56,7 @@ func TestService_ReloadTakesUpARenewedTLSCertificate(t *testing.T) {
 
 	install(renewed)
 	require.True(t, presented().Equal(firstCert), "the files are read again on Reload only")
-	require.NoError(t, r.svc.Reload())
+	require.NoError(t, r.svc.Reload(nil))
 	assert.True(t, presented().Equal(renewedCert), "the next handshake presents the renewed certificate")
 	assert.Equal(t, float64(renewedCert.NotAfter.Unix()), expiry())
 	m := scrapeMetrics(t, r.svc)
@@ -62,7 +65,7 @@ func TestService_ReloadTakesUpARenewedTLSCertificate(t *testing.T) {
 
 	// A renewal caught half-written: the certificate in use stays.
 	require.NoError(t, os.WriteFile(cfg.TLSCert, []byte("-----BEGIN CERTIFICATE-----\nMIIB"), 0o600))
-	require.Error(t, r.svc.Reload())
+	require.Error(t, r.svc.Reload(nil))
 	assert.True(t, presented().Equal(renewedCert))
 	assert.Equal(t, float64(renewedCert.NotAfter.Unix()), expiry())
 	assert.Equal(t, 1.0, scrapeMetrics(t, r.svc).value(t, "pbxalarm_reloads_total", "result", "failed"))
@@ -118,4 +121,51 @@ func TestConfig_CheckFilesNamesWhatDoesNotLoad(t *testing.T) {
 			assert.Contains(t, err.Error(), tc.want)
 		})
 	}
+}
+
+// Reload with a configuration read again takes up new system names and
+// time zones at once; one that does not validate changes nothing and
+// counts as a failed reload.
+func TestService_ReloadTakesUpSystemsAndTimezones(t *testing.T) {
+	cfg := testConfig(t)
+	cfg.Metrics = "127.0.0.1:0"
+	cfg.Systems = map[string]string{"127.0.0.1": "PBX-OLD"}
+	r := startService(t, cfg)
+	c := collect(t, r.svc.Addrs().NATS, "PBX_EVENTS")
+	sent := 0
+	send := func() received {
+		t.Helper()
+		conn, err := net.Dial("udp", r.svc.Addrs().SyslogUDP.String())
+		require.NoError(t, err)
+		defer conn.Close()
+		sent++ // the same bytes again would be a duplicate, stored once
+		_, err = conn.Write([]byte(fmt.Sprintf("<12>Aug 23 09:00:05 pbx MiVB[%d]: %s", sent, licenceMinor)))
+		require.NoError(t, err)
+		return c.next(1)[0]
+	}
+	got := send()
+	assert.Equal(t, "PBX-OLD", got.event.Data.System)
+	assert.True(t, got.event.Time.Equal(time.Date(2020, 8, 23, 9, 0, 0, 0, time.UTC)), "UTC before: %v", got.event.Time)
+
+	next := cfg
+	next.Systems = map[string]string{"127.0.0.0/8": "PBX-NEW"}
+	next.Timezones = map[string]string{"127.0.0.1": "America/New_York"}
+	require.NoError(t, r.svc.Reload(func() (Config, error) { return next, nil }))
+	got = send()
+	assert.Equal(t, "PBX-NEW", got.event.Data.System)
+	ny, err := time.LoadLocation("America/New_York")
+	require.NoError(t, err)
+	assert.True(t, got.event.Time.Equal(time.Date(2020, 8, 23, 9, 0, 0, 0, ny)), "New York after: %v", got.event.Time)
+
+	bad := next
+	bad.Systems = map[string]string{"127.0.0.1": "PBX-BAD"}
+	bad.Timezones = map[string]string{"127.0.0.1": "Mars/Olympus"}
+	require.ErrorContains(t, r.svc.Reload(func() (Config, error) { return bad, nil }), "timezones")
+	require.ErrorContains(t, r.svc.Reload(func() (Config, error) { return Config{}, errors.New("unreadable file") }), "unreadable file")
+	got = send()
+	assert.Equal(t, "PBX-NEW", got.event.Data.System, "a failed reload changes nothing")
+	assert.True(t, got.event.Time.Equal(time.Date(2020, 8, 23, 9, 0, 0, 0, ny)))
+	m := scrapeMetrics(t, r.svc)
+	assert.Equal(t, 1.0, m.value(t, "pbxalarm_reloads_total", "result", "ok"))
+	assert.Equal(t, 2.0, m.value(t, "pbxalarm_reloads_total", "result", "failed"))
 }

@@ -154,7 +154,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (_ *Service, err err
 
 func (s *Service) bindInputs() error {
 	cfg := s.cfg
-	parser := syslog.NewParser(syslog.WithZones(cfg.zones.Location))
+	parser := syslog.NewParser(syslog.WithZones(s.pipeline.Zone))
 	common := []syslog.Option{
 		syslog.WithLogger(s.log), syslog.WithStats(s.syslogStats), syslog.WithParser(parser),
 		syslog.WithMaxFrameSize(cfg.MaxFrameSize),
@@ -311,24 +311,54 @@ func (s *Service) Addrs() Addrs {
 // takes what is sent to it.
 func (s *Service) Serving() <-chan struct{} { return s.serving }
 
-// Reload reads again what the service takes up while it runs: the syslog
-// TLS certificate, its key and the client CA, so that a renewed
-// certificate needs no restart (serve does this on SIGHUP). Files that do
-// not load leave the running configuration as it was; the error says why.
-// Everything else is set at start.
-func (s *Service) Reload() error {
-	if s.tlsFiles == nil {
-		s.log.Info("reload: nothing to reload (no syslog TLS)")
-		s.reloads[0].Add(1)
-		return nil
-	}
-	if err := s.tlsFiles.Reload(); err != nil {
+// Reload takes up, without a restart, what may change while the service
+// runs (serve does this on SIGHUP):
+//   - the syslog TLS certificate, its key and the client CA, read again
+//     from their files, so that a renewed certificate needs no restart;
+//   - when read is not nil, the senders' names and zones (Systems,
+//     Timezones, Timezone) of the configuration read returns, so that a
+//     new PBX needs no restart.
+//
+// It is all or nothing: a configuration that does not read or validate,
+// or files that do not load, leave everything as it was, and the error
+// says why. Every other setting is set at start.
+func (s *Service) Reload(read func() (Config, error)) error {
+	if err := s.reload(read); err != nil {
 		s.reloads[1].Add(1)
-		s.log.Error("reload: syslog TLS files not taken up; the certificate in use stays", "err", err)
-		return fmt.Errorf("reload: %w", err)
+		s.log.Error("reload failed; the running configuration stays", "err", err)
+		return err
 	}
 	s.reloads[0].Add(1)
-	s.log.Info("reload: syslog TLS certificate reloaded", "cert", s.cfg.TLSCert, "not_after", s.tlsFiles.NotAfter())
+	return nil
+}
+
+func (s *Service) reload(read func() (Config, error)) error {
+	if read == nil && s.tlsFiles == nil {
+		s.log.Info("reload: nothing to reload (no syslog TLS)")
+		return nil
+	}
+	var next *Config
+	if read != nil {
+		c, err := read()
+		if err == nil {
+			err = c.Validate()
+		}
+		if err != nil {
+			return fmt.Errorf("reload: configuration: %w", err)
+		}
+		next = &c
+	}
+	if s.tlsFiles != nil {
+		if err := s.tlsFiles.Reload(); err != nil {
+			return fmt.Errorf("reload: %w", err)
+		}
+		s.log.Info("reload: syslog TLS certificate reloaded", "cert", s.cfg.TLSCert, "not_after", s.tlsFiles.NotAfter())
+	}
+	if next != nil {
+		s.pipeline.setSenders(next.systems, next.zones)
+		s.log.Info("reload: system names and time zones taken up",
+			"systems", len(next.Systems), "timezones", len(next.Timezones), "timezone", next.Timezone)
+	}
 	return nil
 }
 

@@ -3,11 +3,13 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
 	"os/signal"
+	"slices"
 	"strings"
 	"syscall"
 
@@ -136,12 +138,36 @@ func serveFlags(o *options, c *ingest.Config, lc *logConfig, secretErrs *[]error
 }
 
 func loadServeConfig(args []string, stderr io.Writer) (ingest.Config, *slog.Logger, error) {
-	cfg, log, _, err := parseServe(args, stderr)
+	cfg, log, _, _, err := parseServe(args, stderr)
 	return cfg, log, err
 }
 
-// parseServe is loadServeConfig that also says whether --check was given.
-func parseServe(args []string, stderr io.Writer) (cfg ingest.Config, log *slog.Logger, check bool, err error) {
+// settings are serve's flags' values after flags, environment and file,
+// with the structured keys that are not flags, to tell which changed when
+// the configuration is read again. They may hold secrets: compare them,
+// never log them.
+type settings map[string]string
+
+// restartNeeded names the settings that differ between was and now, other
+// than those a reload takes up (systems, timezones, timezone).
+func restartNeeded(was, now settings) []string {
+	var names []string
+	for k, v := range now {
+		switch k {
+		case "systems", "timezones", "timezone":
+			continue
+		}
+		if was[k] != v {
+			names = append(names, k)
+		}
+	}
+	slices.Sort(names)
+	return names
+}
+
+// parseServe is loadServeConfig that also says whether --check was given,
+// and what the settings were.
+func parseServe(args []string, stderr io.Writer) (cfg ingest.Config, log *slog.Logger, check bool, set settings, err error) {
 	cfg = ingest.Defaults()
 	lc := defaultLogConfig()
 	o := newOptions("serve")
@@ -150,18 +176,24 @@ func parseServe(args []string, stderr io.Writer) (cfg ingest.Config, log *slog.L
 	serveFlags(o, &cfg, &lc, &secretErrs)
 	o.commandLineBool(&check, "check", false, "check the configuration and read the files it names (TLS, NATS credentials), then exit: 0 if serve would start with it (command line only)")
 	if err := errors.Join(append([]error{o.load(args)}, secretErrs...)...); err != nil {
-		return cfg, nil, check, err
+		return cfg, nil, check, nil, err
 	}
 	if strings.EqualFold(cfg.SyslogTLS, "on") {
 		cfg.SyslogTLS = ingest.DefaultTLSAddr
 	}
 	if log, err = lc.logger(stderr); err != nil {
-		return cfg, nil, check, err
+		return cfg, nil, check, nil, err
 	}
 	if err := cfg.Validate(); err != nil {
-		return cfg, nil, check, fmt.Errorf("invalid configuration:\n%w", err)
+		return cfg, nil, check, nil, fmt.Errorf("invalid configuration:\n%w", err)
 	}
-	return cfg, log, check, nil
+	set = settings{}
+	o.fs.VisitAll(func(f *flag.Flag) { set[f.Name] = f.Value.String() })
+	for k, v := range map[string]any{"systems": cfg.Systems, "timezones": cfg.Timezones,
+		"snmp-users": cfg.SNMPUsers, "snmp-read-user": cfg.SNMPReadUser, "schedules": cfg.Schedules} {
+		set[k] = fmt.Sprintf("%+v", v)
+	}
+	return cfg, log, check, set, nil
 }
 
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -169,7 +201,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
-	cfg, log, check, err := parseServe(args, stderr)
+	cfg, log, check, started, err := parseServe(args, stderr)
 	if err != nil {
 		return err
 	}
@@ -186,20 +218,31 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	sd := newSystemd(log)
 	go sd.run(ctx, svc)
-	go reloadOn(ctx, hup, svc, sd)
+	// A reload reads the configuration again as at start (the arguments
+	// and environment cannot have changed: the file can).
+	read := func() (ingest.Config, error) {
+		next, _, _, now, err := parseServe(args, io.Discard)
+		if err == nil {
+			if names := restartNeeded(started, now); len(names) > 0 {
+				log.Warn("reload: these settings changed and take effect only after a restart", "settings", names)
+			}
+		}
+		return next, err
+	}
+	go reloadOn(ctx, hup, svc, read, sd)
 	return svc.Run(ctx)
 }
 
 // reloadOn reloads svc at each signal on hup until ctx ends. Reload logs
 // and counts its own outcome.
-func reloadOn(ctx context.Context, hup <-chan os.Signal, svc *ingest.Service, sd *systemd) {
+func reloadOn(ctx context.Context, hup <-chan os.Signal, svc *ingest.Service, read func() (ingest.Config, error), sd *systemd) {
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-hup:
 			sd.reloading()
-			sd.reloaded(svc.Reload())
+			sd.reloaded(svc.Reload(read))
 		}
 	}
 }

@@ -226,14 +226,14 @@ func TestServe_CheckReadsFilesAndBindsNothing(t *testing.T) {
 // the config file can turn it on (serve would then never start).
 func TestServe_CheckIsCommandLineOnly(t *testing.T) {
 	t.Setenv("PBXALARM_CHECK", "true")
-	_, _, check, err := parseServe(nil, io.Discard)
+	_, _, check, _, err := parseServe(nil, io.Discard)
 	require.NoError(t, err)
 	assert.False(t, check, "PBXALARM_CHECK turned --check on")
 	t.Setenv("PBXALARM_CHECK", "")
-	_, _, _, err = parseServe([]string{"--config", writeConfig(t, "check: true\n")}, io.Discard)
+	_, _, _, _, err = parseServe([]string{"--config", writeConfig(t, "check: true\n")}, io.Discard)
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "check: unknown field")
-	_, _, check, err = parseServe([]string{"--check"}, io.Discard)
+	_, _, check, _, err = parseServe([]string{"--check"}, io.Discard)
 	require.NoError(t, err)
 	assert.True(t, check)
 }
