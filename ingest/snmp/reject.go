@@ -34,10 +34,11 @@ func newRejecter(s *Stats, log *slog.Logger) *rejecter {
 	return &rejecter{stats: s, log: log, limit: rate.NewLimiter(10, 20)}
 }
 
-// reject counts one rejection and logs it with the sender.
+// reject counts one rejection and logs it with the sender; it logs first,
+// so that whoever sees the count can find the log line too.
 func (r *rejecter) reject(rj *rejection, peer netip.AddrPort) {
-	r.stats.reject(rj.reason)
 	r.logLimited(slog.LevelWarn, "snmp: input rejected", peer, "reason", rj.reason, "err", rj.err)
+	r.stats.reject(rj.reason)
 }
 
 // logLimited logs about one sender unless the rate is exceeded.

@@ -23,9 +23,12 @@ func newRejecter(s *Stats, log *slog.Logger) *rejecter {
 }
 
 // reject counts one rejection for reason and logs it with the sender.
+//
+// It logs first: whoever sees the count (a scrape, a test) can then find
+// the log line too.
 func (r *rejecter) reject(reason, transport string, peer netip.AddrPort, attrs ...any) {
-	r.stats.reject(reason)
 	r.logLimited("syslog: input rejected", reason, transport, peer, attrs...)
+	r.stats.reject(reason)
 }
 
 // logLimited logs a warning about one sender unless the rate is exceeded.
