@@ -16,6 +16,7 @@ import (
 	"github.com/gosnmp/gosnmp"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+	"github.com/stretchr/testify/require"
 
 	"github.com/pbxalarm/pbxalarm/ingest/syslog"
 )
@@ -47,6 +48,37 @@ func BenchmarkPipeline_ParseRecogniseEncode(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
 				hdr, text := parser.Parse(raw, time.Now())
+				m := syslog.Message{Transport: "udp", Peer: peer, ReceivedAt: time.Now(), Raw: raw, Header: hdr, Text: text}
+				if err := p.HandleSyslog(context.Background(), &m); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// The same, with systems: and timezones: of n PBXs each (one /32 per PBX,
+// the sender the last to match): what the per-message lookups of a name
+// and a zone cost as the tables grow.
+func BenchmarkPipeline_SenderTables(b *testing.B) {
+	raw := []byte(benchLines["other-rfc3164"]) // cheap to recognise, so the lookups show
+	for _, n := range []int{0, 50, 500} {
+		names, zones := map[string]string{}, map[string]string{}
+		for i := range n {
+			ip := fmt.Sprintf("10.%d.%d.%d", i/65536, i/256%256, i%256)
+			names[ip], zones[ip] = fmt.Sprintf("PBX-%d", i), "America/New_York"
+		}
+		sn, err := NewSystemNames(names)
+		require.NoError(b, err)
+		z, err := NewZones(time.UTC, zones)
+		require.NoError(b, err)
+		p := NewPipeline("pbx", sn, z, nopPublisher{}, slog.New(slog.DiscardHandler))
+		parser := syslog.NewParser(syslog.WithZones(p.Zone))
+		peer := netip.MustParseAddrPort("10.200.0.1:514") // in no table: every entry is tried
+		b.Run(fmt.Sprintf("pbxs=%d", n), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				hdr, text := parser.ParseFrom(raw, time.Now(), peer.Addr())
 				m := syslog.Message{Transport: "udp", Peer: peer, ReceivedAt: time.Now(), Raw: raw, Header: hdr, Text: text}
 				if err := p.HandleSyslog(context.Background(), &m); err != nil {
 					b.Fatal(err)
