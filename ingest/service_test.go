@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -93,14 +94,26 @@ func collect(t *testing.T, natsURL, stream string) *collector {
 	t.Cleanup(nc.Close)
 	js, err := jetstream.New(nc)
 	require.NoError(t, err)
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
 	var cons jetstream.Consumer
-	// The service creates the stream as it starts; wait for it.
-	require.Eventually(t, func() bool {
-		cons, err = js.OrderedConsumer(ctx, stream, jetstream.OrderedConsumerConfig{})
+	// The service creates the stream as it starts; wait for it. Each try
+	// has a deadline of its own: one API request lost on a busy machine
+	// once used up the whole wait.
+	var last error
+	var mu sync.Mutex // Eventually runs the condition in a goroutine of its own
+	ok := assert.Eventually(t, func() bool {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		c, err := js.OrderedConsumer(ctx, stream, jetstream.OrderedConsumerConfig{})
+		mu.Lock()
+		defer mu.Unlock()
+		cons, last = c, err
 		return err == nil
-	}, 20*time.Second, 50*time.Millisecond, "stream %s never appeared", stream)
+	}, 30*time.Second, 50*time.Millisecond)
+	mu.Lock()
+	defer mu.Unlock()
+	if !ok {
+		t.Fatalf("stream %s never appeared: %v", stream, last)
+	}
 	c := &collector{t: t, msgs: make(chan jetstream.Msg, 100000)}
 	cc, err := cons.Consume(func(m jetstream.Msg) { c.msgs <- m })
 	require.NoError(t, err)
