@@ -98,6 +98,10 @@ func TestReceiver_V3InformOutsideTimeWindowIsReportedAndResent(t *testing.T) {
 		require.NoError(t, err, out)
 		n := c.next(t)
 		assert.Equal(t, "inform", n.SNMP.PDU)
+		// The Response is counted once written, which may be just after
+		// snmpinform has read it and exited.
+		require.Eventually(t, func() bool { return r.Stats().Snapshot()["informs_answered"] == 1 },
+			10*time.Second, 5*time.Millisecond, "the inform was never counted as answered")
 		st := r.Stats().Snapshot()
 		assert.EqualValues(t, 1, st["rejected_not_in_time_window"])
 		assert.EqualValues(t, 1, st["reports_sent"])
